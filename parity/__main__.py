@@ -1,0 +1,7 @@
+"""`python -m parity` is the same as the `parity` console script."""
+
+from __future__ import annotations
+
+from parity.cli import main
+
+raise SystemExit(main())
