@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,9 +127,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomlkit.parse(text).unwrap()
     except tomlkit.exceptions.ParseError as exc:
+        message = str(exc.args[0] if exc.args else exc)
+        message = re.sub(r" at line \d+ col \d+$", "", message)
         raise InputError(
             path.name,
-            f"invalid TOML: {exc.args[0] if exc.args else exc}",
+            f"invalid TOML: {message}",
             line=exc.line,
             column=exc.col,
             hint="fix the TOML syntax",

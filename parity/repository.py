@@ -1,0 +1,143 @@
+"""The target repository as the analyses see it: confined paths and cached parses of its files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, TypeVar
+
+from parity.cargotoml import Workspace, load_workspace
+from parity.errors import InputError
+from parity.matrix import Matrix, read_matrix
+from parity.pytestconfig import PytestConfig, load_pytest_config
+from parity.sourceindex import FileIndex, index_file
+from parity.workflow import Workflow, load_workflow
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from parity.config import Config
+
+__all__ = ["PathInfo", "Repository"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PathInfo:
+    """What a cited path turned out to be."""
+
+    rel: str  # normalised repo-relative POSIX path
+    inside: bool  # stays inside the repository once symlinks are resolved
+    exists: bool
+    is_file: bool
+    escape_reason: str = ""
+
+
+class Repository:
+    """Caches every parse so a 5,000-row matrix citing the same files reads each file once."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.root = config.repo_root
+        self._indexes: dict[str, FileIndex | InputError] = {}
+        self._workflows: dict[str, Workflow | InputError] = {}
+        self._workspaces: dict[str, Workspace | InputError] = {}
+        self._pytest: dict[str, PytestConfig | InputError] = {}
+        self._paths: dict[str, PathInfo] = {}
+        self._lines: dict[str, int] = {}
+
+    @cached_property
+    def matrices(self) -> tuple[Matrix, ...]:
+        return tuple(read_matrix(self.root, m, self.config.columns) for m in self.config.matrices)
+
+    def path(self, cited: str) -> PathInfo:
+        """Normalise a cited path and confine it to the repository (symlinks resolved)."""
+        known = self._paths.get(cited)
+        if known is not None:
+            return known
+        info = self._inspect(cited)
+        self._paths[cited] = info
+        return info
+
+    def _inspect(self, cited: str) -> PathInfo:
+        pure = PurePosixPath(cited)
+        if pure.is_absolute() or cited.startswith("~"):
+            return PathInfo(
+                rel=cited, inside=False, exists=False, is_file=False, escape_reason="is an absolute path"
+            )
+        normal = os.path.normpath(cited).replace(os.sep, "/")
+        if normal == ".." or normal.startswith("../"):
+            return PathInfo(
+                rel=normal,
+                inside=False,
+                exists=False,
+                is_file=False,
+                escape_reason="climbs out of the repository with `..`",
+            )
+        target = self.root / normal
+        try:
+            resolved = target.resolve()
+        except (OSError, RuntimeError):  # symlink loops
+            return PathInfo(
+                rel=normal,
+                inside=False,
+                exists=False,
+                is_file=False,
+                escape_reason="cannot be resolved (symlink loop?)",
+            )
+        if not resolved.is_relative_to(self.root):
+            return PathInfo(
+                rel=normal,
+                inside=False,
+                exists=target.exists(),
+                is_file=False,
+                escape_reason="is a symlink that leads outside the repository",
+            )
+        return PathInfo(rel=normal, inside=True, exists=resolved.exists(), is_file=resolved.is_file())
+
+    def line_count(self, rel: str) -> int:
+        """Number of lines of a text file (for refs to files we do not index, like Markdown)."""
+        if rel not in self._lines:
+            with (self.root / rel).open("rb") as handle:
+                data = handle.read()
+            self._lines[rel] = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+        return self._lines[rel]
+
+    def index(self, rel: str) -> FileIndex:
+        return _cached(self._indexes, rel, lambda: index_file(self.root, rel))
+
+    def workflow(self, rel: str) -> Workflow:
+        return _cached(self._workflows, rel, lambda: load_workflow(self.root, rel))
+
+    def workspace(self, cwd: str) -> Workspace:
+        return _cached(self._workspaces, cwd, lambda: load_workspace(self.root, cwd))
+
+    def pytest_config(self, cwd: str) -> PytestConfig:
+        return _cached(self._pytest, cwd, lambda: load_pytest_config(self.root, cwd))
+
+    def workflow_files(self) -> tuple[str, ...]:
+        """The workflows allowed as a trust root: configured, or all of `.github/workflows/`."""
+        if self.config.workflows:
+            return self.config.workflows
+        folder = self.root / ".github" / "workflows"
+        if not folder.is_dir():
+            return ()
+        return tuple(
+            sorted(f".github/workflows/{p.name}" for p in folder.iterdir() if p.suffix in {".yml", ".yaml"})
+        )
+
+
+def _cached(store: dict[str, T | InputError], key: str, load: Callable[[], T]) -> T:
+    """Parse once; a file that failed to parse fails the same way every time it is asked for."""
+    if key not in store:
+        try:
+            store[key] = load()
+        except InputError as exc:
+            store[key] = exc
+    value = store[key]
+    if isinstance(value, InputError):
+        raise value
+    return value
