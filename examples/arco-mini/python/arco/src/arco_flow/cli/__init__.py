@@ -1,0 +1,1 @@
+"""The `arco` command line interface."""
