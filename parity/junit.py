@@ -153,6 +153,8 @@ def parse_junit_bytes(data: bytes, path: str | Path) -> JunitRun:
     _refuse_dtd(path, data)
     try:
         root = ET.fromstring(data)  # noqa: S314 - no DTD can reach the parser (_refuse_dtd)
+    except (LookupError, ValueError) as exc:  # e.g. `<?xml encoding="u-f-8"?>`: unknown codec
+        raise InputError(path, f"cannot decode the XML: {exc}", hint="write the report as UTF-8") from None
     except ET.ParseError as exc:
         line, column = exc.position
         reason = re.sub(r": line \d+, column \d+$", "", str(exc))
