@@ -1,0 +1,3 @@
+fn ok() {}
+/* opened /* nested */ but never closed
+fn fake() {}

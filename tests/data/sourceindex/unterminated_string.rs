@@ -1,0 +1,2 @@
+fn ok() {}
+const S: &str = "never closed;
