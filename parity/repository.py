@@ -115,8 +115,10 @@ class Repository:
     def workspace(self, cwd: str) -> Workspace:
         return _cached(self._workspaces, cwd, lambda: load_workspace(self.root, cwd))
 
-    def pytest_config(self, cwd: str) -> PytestConfig:
-        return _cached(self._pytest, cwd, lambda: load_pytest_config(self.root, cwd))
+    def pytest_config(self, cwd: str, argv: tuple[str, ...] = ()) -> PytestConfig:
+        """pytest's own rootdir/inifile discovery: the command's paths, -c and --rootdir matter."""
+        key = "\0".join((cwd, *argv))
+        return _cached(self._pytest, key, lambda: load_pytest_config(self.root, cwd, argv))
 
     def workflow_files(self) -> tuple[str, ...]:
         """The workflows allowed as a trust root: configured, or all of `.github/workflows/`."""

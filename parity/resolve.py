@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 from parity.errors import InputError
 from parity.evidence import CiRef, EvidenceCell, EvidenceRef, Language, parse_ci_cell, parse_evidence_cell
-from parity.selection import PythonTest, RustTest, Selection, select_python, select_rust
+from parity.selection import (
+    PythonTest,
+    RustTest,
+    Selection,
+    parse_cargo_test,
+    select_python,
+    select_rust,
+)
 
 if TYPE_CHECKING:
     from parity.matrix import Row
@@ -280,7 +287,7 @@ def _resolve_ci(repo: Repository, ci: CiRef, column: str, problems: list[Problem
             )
             continue
         job_gate = job_gating(workflow, match.job)
-        step_gate = step_gating(workflow, match.job, match.step)
+        step_gate = step_gating(workflow, match.job, match.step, match.command)
         gates = job_gate.gates and step_gate.gates
         reason = "; ".join(r for r in (job_gate.reason, step_gate.reason) if r)
         if not gates:
@@ -316,7 +323,7 @@ def _resolve_ci(repo: Repository, ci: CiRef, column: str, problems: list[Problem
                 added_args=tuple(match.added_args),
                 gates=gates,
                 gating_reason=reason,
-                env=dict(workflow.effective_env(match.job, match.step)),
+                env=dict(workflow.effective_env(match.job, match.step, match.command)),
             )
         )
     return cited
@@ -493,6 +500,7 @@ def _with_selections(
                     column=column,
                     ref=cited.ref.token,
                     proof_only=True,
+                    warning=not all(s.certain for _, s in selections),
                     message=f"`{cited.label}` is not run by the cited command: {first.detail}",
                     hint="cite the step that runs it, or fix the step",
                 )
@@ -503,7 +511,7 @@ def _with_selections(
 
 
 def _runs_language(command: CitedCommand, language: Language) -> bool:
-    from parity.selection import parse_cargo_test, parse_pytest  # noqa: PLC0415
+    from parity.selection import parse_pytest  # noqa: PLC0415
 
     argv = command.command.argv if command.command else None
     if not argv:
@@ -524,8 +532,11 @@ def _select(repo: Repository, command: Command, cited: CitedTest, item: TestItem
             full_name=item.full_name,
             cfg=tuple(item.cfg),
             ignored=item.ignored,
+            should_panic=item.should_panic,
         )
-        return select_rust(command.argv, cwd=command.cwd, workspace=repo.workspace(command.cwd), test=test)
+        parsed = parse_cargo_test(command.argv)
+        start = parsed.start_dir(command.cwd) if parsed is not None else command.cwd
+        return select_rust(command.argv, cwd=command.cwd, workspace=repo.workspace(start), test=test)
     test_py = PythonTest(
         file=repo.path(cited.ref.path).rel,
         nodeid_in_file=item.full_name,

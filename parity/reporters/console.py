@@ -38,13 +38,13 @@ def print_check(console: Console, report: CheckReport, repo_label: str) -> None:
         for finding in group:
             line = Text("  ")
             line.append(f"{finding.severity.value:<8}", style=_STYLE[finding.severity])
-            line.append(f"{finding.location}  ", style="cyan")
-            line.append(finding.capability or "", style="bold")
+            line.append(f"{finding.location}", style="cyan")
             line.append(f"  [{finding.code}]", style="dim")
-            console.print(line)
-            console.print(Text(f"           {finding.message}"))
+            console.print(line, soft_wrap=True)
+            console.print(Text(f"    {finding.capability}", style="bold"), soft_wrap=True)
+            console.print(Text(f"    {finding.message}"), soft_wrap=True)
             if finding.hint:
-                console.print(Text(f"           fix: {finding.hint}", style="dim"))
+                console.print(Text(f"    fix: {finding.hint}", style="dim"), soft_wrap=True)
     summary = Text("\n")
     if report.errors:
         summary.append(f"{report.errors} error(s)", style="bold red")

@@ -1,0 +1,203 @@
+"""Cited commands -> the unique invocations to run, exactly as the workflow runs them (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shlex
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from parity.config import Config
+    from parity.resolve import CitedCommand, ResolvedRow
+    from parity.workflow import Workflow
+
+__all__ = ["Invocation", "Plan", "build_plan", "command_kind", "filter_rows", "key_of", "shell_refusal"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Invocation:
+    """One distinct (argv, cwd, env): runs once however many rows cite it."""
+
+    key: str
+    argv: tuple[str, ...]  # exactly what the workflow step runs
+    cwd: str  # repo-relative
+    env: tuple[tuple[str, str], ...]  # what the workflow/job/step set (sorted)
+    kind: str  # "cargo" | "pytest" | "setup"
+    workflow: str
+    job: str
+    step_line: int
+    shell: bool = False  # verbatim shell step run under `bash -c` (allow_shell only)
+    rows: tuple[int, ...] = ()  # matrix lines of the rows that need it
+
+    @property
+    def display(self) -> str:
+        prefix = f"(cd {self.cwd} && " if self.cwd else ""
+        return f"{prefix}{shlex.join(self.argv)}{')' if self.cwd else ''}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    invocations: tuple[Invocation, ...]
+    setups: dict[str, tuple[Invocation, ...]]  # job id -> setup commands, in order
+    refused: tuple[tuple[CitedCommand, str], ...] = ()  # commands policy would not run, and why
+    setup_errors: dict[str, str] = field(default_factory=dict)  # job id -> why its setup is unusable
+
+
+def invocation_key(argv: Sequence[str], cwd: str, env: Sequence[tuple[str, str]]) -> str:
+    blob = json.dumps([list(argv), cwd, [list(e) for e in env]], separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def key_of(cited: CitedCommand, config: Config) -> str:
+    """The invocation key of a cited command (the same one build_plan gives its Invocation)."""
+    argv, cwd, env, _ = _argv_of(cited, config)
+    return invocation_key(argv, cwd, env)
+
+
+def _argv_of(
+    cited: CitedCommand, config: Config
+) -> tuple[tuple[str, ...], str, tuple[tuple[str, str], ...], bool]:
+    del config
+    step_command = cited.command
+    assert step_command is not None  # noqa: S101 - callers check shell_refusal first
+    shell = step_command.argv is None
+    argv = ("bash", "-e", "-c", step_command.text) if shell else tuple(step_command.argv or ())
+    return argv, step_command.cwd, tuple(sorted(cited.env.items())), shell
+
+
+def command_kind(argv: Sequence[str]) -> str | None:
+    from parity.selection import parse_cargo_test, parse_pytest  # noqa: PLC0415
+
+    if parse_cargo_test(argv) is not None:
+        return "cargo"
+    if parse_pytest(argv) is not None:
+        return "pytest"
+    return None
+
+
+def shell_refusal(command: CitedCommand, config: Config) -> str:
+    """Why the policy refuses to execute this command ("" when it may run)."""
+    step_command = command.command
+    if step_command is None:
+        return "no workflow step runs it"
+    if step_command.argv is None:
+        found = ", ".join(f"`{s}`" for s in step_command.shell_syntax) or "shell syntax"
+        if not config.prove.allow_shell:
+            return f"it uses shell syntax ({found}); set `prove.allow_shell = true` to run it under bash -c"
+        return ""
+    executable = step_command.argv[0].rsplit("/", 1)[-1]
+    if executable not in config.prove.allowed_executables:
+        allowed = ", ".join(config.prove.allowed_executables)
+        return (
+            f"`{executable}` is not an allowed executable ({allowed}); add it to `prove.allowed_executables`"
+        )
+    return ""
+
+
+def filter_rows(
+    rows: Sequence[ResolvedRow], *, row_filters: Sequence[str], sections: Sequence[str]
+) -> list[ResolvedRow]:
+    """`--row TEXT` (capability substring or matrix line) and `--section NAME` (case-insensitive)."""
+    if not row_filters and not sections:
+        return list(rows)
+    chosen: list[ResolvedRow] = []
+    for item in rows:
+        capability = next(iter(item.row.cells.values())).text if item.row.cells else ""
+        by_row = any(
+            (text.isdigit() and int(text) == item.row.line) or text.lower() in capability.lower()
+            for text in row_filters
+        )
+        by_section = any(name.lower() == item.row.section.lower() for name in sections)
+        if by_row or by_section:
+            chosen.append(item)
+    return chosen
+
+
+def build_plan(rows: Sequence[ResolvedRow], config: Config, workflows: dict[str, Workflow]) -> Plan:
+    """Deduplicate the commands the rows cite; attach each job's configured setup commands."""
+    by_key: dict[str, Invocation] = {}
+    refused: list[tuple[CitedCommand, str]] = []
+    jobs: dict[str, str] = {}  # job -> workflow
+    for item in rows:
+        for cited in item.commands:
+            reason = shell_refusal(cited, config)
+            if reason:
+                refused.append((cited, reason))
+                continue
+            argv, cwd, env, shell = _argv_of(cited, config)
+            kind = "shell" if shell else (command_kind(argv) or "other")
+            key = invocation_key(argv, cwd, env)
+            existing = by_key.get(key)
+            rows_so_far = existing.rows if existing else ()
+            by_key[key] = Invocation(
+                key=key,
+                argv=argv,
+                cwd=cwd,
+                env=env,
+                kind=kind,
+                workflow=cited.workflow,
+                job=cited.job,
+                step_line=cited.command.line if cited.command else 0,
+                shell=shell,
+                rows=tuple(sorted({*rows_so_far, item.row.line})),
+            )
+            jobs[cited.job] = cited.workflow
+    last_lines = {}
+    for invocation in by_key.values():
+        last_lines[invocation.job] = max(last_lines.get(invocation.job, 0), invocation.step_line)
+    setups, setup_errors = _setups(jobs, last_lines, config, workflows)
+    invocations = tuple(sorted(by_key.values(), key=lambda i: (i.workflow, i.step_line, i.key)))
+    return Plan(invocations=invocations, setups=setups, refused=tuple(refused), setup_errors=setup_errors)
+
+
+def _setups(
+    jobs: dict[str, str], last_lines: dict[str, int], config: Config, workflows: dict[str, Workflow]
+) -> tuple[dict[str, tuple[Invocation, ...]], dict[str, str]]:
+    """Each configured setup entry must be, verbatim, an earlier `run:` command of the same job."""
+    setups: dict[str, tuple[Invocation, ...]] = {}
+    errors: dict[str, str] = {}
+    for job_id, workflow_path in sorted(jobs.items()):
+        wanted = config.jobs.get(job_id)
+        if wanted is None or not wanted.setup:
+            continue
+        job = workflows[workflow_path].jobs.get(job_id)
+        if job is None:
+            continue
+        found: list[Invocation] = []
+        for text in wanted.setup:
+            match = next(
+                ((step, c) for step in job.steps for c in step.commands if c.text == " ".join(text.split())),
+                None,
+            )
+            problem = ""
+            if match is None:
+                problem = f"setup command `{text}` is not a `run:` command of job `{job_id}`"
+            elif match[1].argv is None:
+                problem = f"setup command `{text}` uses shell syntax"
+            elif match[1].line >= last_lines.get(job_id, 0):
+                problem = f"setup command `{text}` does not run before the job's test commands"
+            if problem:
+                errors[job_id] = problem
+                break
+            assert match is not None  # noqa: S101
+            step, command = match
+            env = tuple(sorted(workflows[workflow_path].effective_env(job, step).items()))
+            found.append(
+                Invocation(
+                    key=invocation_key(command.argv or (), command.cwd, env),
+                    argv=tuple(command.argv or ()),
+                    cwd=command.cwd,
+                    env=env,
+                    kind="setup",
+                    workflow=workflow_path,
+                    job=job_id,
+                    step_line=command.line,
+                )
+            )
+        if job_id not in errors:
+            setups[job_id] = tuple(found)
+    return setups, errors
