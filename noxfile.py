@@ -51,6 +51,13 @@ def parity_prove(session: nox.Session) -> None:
     session.run("parity", "prove", *_with_repo(session.posargs))
 
 
+@nox.session(name="bench", default=False)
+def bench(session: nox.Session) -> None:
+    """Print the speed and memory figures (check scaling, prove overhead, peak memory) against targets."""
+    session.install("-e", ".", "pytest")
+    session.run("python", "bench/run.py", *session.posargs)
+
+
 def _target_dir(session: nox.Session) -> object:
     """One cargo target dir shared by every test (and kept between runs) so builds stay incremental."""
     from pathlib import Path  # noqa: PLC0415
