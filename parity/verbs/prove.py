@@ -1,0 +1,91 @@
+"""`parity prove`: run every cited CI command and prove each cited test ran and passed under it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from parity.verbs.common import add_repo_argument, non_negative_int, open_repository, positive_float
+
+if TYPE_CHECKING:
+    import argparse
+
+    from rich.console import Console
+
+__all__ = ["HELP", "configure", "run"]
+
+HELP = "run every cited CI command and prove each cited test ran and passed under it"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_repo_argument(parser)
+    parser.add_argument(
+        "--row",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="only rows whose capability contains TEXT, or at matrix line TEXT (repeatable)",
+    )
+    parser.add_argument(
+        "--section",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only rows of this `## ` section (repeatable)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the plan; run nothing")
+    parser.add_argument("--no-setup", action="store_true", help="skip the jobs' configured setup commands")
+    parser.add_argument(
+        "--retries",
+        type=non_negative_int,
+        default=None,
+        metavar="N",
+        help="re-run failing tests up to N times; passing on a retry is reported flaky",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="per-command timeout (default: prove.timeout, 1800)",
+    )
+    parser.add_argument(
+        "--log-dir",
+        type=Path,
+        default=None,
+        help="where command logs go (default: .parity-cache/logs in the repository)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="stream every command's output")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="stdout format")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    from rich.console import Console  # noqa: PLC0415
+
+    from parity.prove import ProveOptions, prepare, prove  # noqa: PLC0415
+    from parity.reporters.json_report import dumps, prove_document  # noqa: PLC0415
+    from parity.reporters.prove_console import LiveView, print_plan, print_prove  # noqa: PLC0415
+
+    repo = open_repository(args.repo)
+    options = ProveOptions(
+        rows=tuple(args.row),
+        sections=tuple(args.section),
+        setup=not args.no_setup,
+        retries=args.retries,
+        timeout=args.timeout,
+        log_dir=args.log_dir,
+        verbose=args.verbose,
+    )
+    if args.dry_run:
+        _, _, plan = prepare(repo, options)
+        print_plan(console, plan)
+        return 0
+    view = LiveView(Console(stderr=True, highlight=False), verbose=args.verbose)
+    with view.session():
+        report = prove(repo, options, on_event=view.event, on_line=view.line)
+    if args.format == "json":
+        sys.stdout.write(dumps(prove_document(report)))
+    else:
+        print_prove(console, report, str(args.repo))
+    return report.exit_code
