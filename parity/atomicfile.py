@@ -1,0 +1,41 @@
+"""Every file parity writes goes through here: temp file + fsync + rename, and no silent overwrite."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from parity.errors import InputError
+
+__all__ = ["write_atomic"]
+
+
+def write_atomic(path: Path, data: str | bytes, *, overwrite: bool = True, label: str | None = None) -> None:
+    """Write `data` so that readers see the old file or the new one, never a torn one.
+
+    With `overwrite=False` an existing file is an InputError (the caller offers `--force`).
+    """
+    if not overwrite and path.exists():
+        raise InputError(
+            label or str(path),
+            "already exists; refusing to overwrite it",
+            hint="pass --force to replace it, or choose another path",
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        if path.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(temp, path.stat().st_mode & 0o7777)  # keep the user's permissions
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise

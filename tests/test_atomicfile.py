@@ -1,0 +1,56 @@
+"""Atomic writes: all-or-nothing, no temp litter, no silent overwrite, permissions kept."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from parity.atomicfile import write_atomic
+from parity.errors import InputError
+
+
+def test_writes_and_replaces(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "report.json"
+    write_atomic(target, "one")
+    write_atomic(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.json"]
+
+
+def test_refuses_to_overwrite_without_permission(tmp_path: Path) -> None:
+    target = tmp_path / "manifest.json"
+    target.write_text("mine")
+    with pytest.raises(InputError) as caught:
+        write_atomic(target, "theirs", overwrite=False, label="docs/manifest.json")
+    assert caught.value.render() == (
+        "docs/manifest.json: already exists; refusing to overwrite it "
+        "(pass --force to replace it, or choose another path)"
+    )
+    assert target.read_text() == "mine"
+
+
+def test_keeps_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "script.sh"
+    target.write_text("old")
+    target.chmod(0o750)
+    write_atomic(target, "new")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o750
+
+
+def test_failure_midway_leaves_the_old_file_and_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "matrix.md"
+    target.write_text("original")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, "new content")
+    assert target.read_text() == "original"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["matrix.md"]
