@@ -33,9 +33,9 @@ def write_atomic(path: Path, data: str | bytes, *, overwrite: bool = True, label
             os.fsync(out.fileno())
         if path.exists():
             with contextlib.suppress(OSError):
-                os.chmod(temp, path.stat().st_mode & 0o7777)  # keep the user's permissions
-        os.replace(temp, path)
+                Path(temp).chmod(path.stat().st_mode & 0o7777)  # keep the user's permissions
+        Path(temp).replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(temp)
+            Path(temp).unlink()
         raise
