@@ -1,0 +1,133 @@
+"""Result cache: a command's parsed outcome, keyed on everything that can change it, never served torn."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from parity.atomicfile import write_atomic
+from parity.results import CommandResult, CommandStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from parity.plan import Invocation
+
+__all__ = ["CACHE_FORMAT", "CacheEntryError", "ResultCache", "cache_key", "tree_digest"]
+
+CACHE_FORMAT = 1
+_SKIP_DIRS = {
+    ".git",
+    "target",
+    ".parity-cache",
+    "__pycache__",
+    ".pytest_cache",
+    ".nox",
+    ".venv",
+    "node_modules",
+}
+
+
+class CacheEntryError(Exception):
+    """A cache entry that is truncated, corrupt or from another format: treated as a miss."""
+
+
+def tree_digest(root: Path, files: Iterable[str] | None = None) -> str:
+    """sha256 over (path, content) of the files a command can see.
+
+    `files` is the git-tracked plus untracked-not-ignored list when the repository is a git checkout;
+    otherwise every file below `root` except build and cache directories.
+    """
+    names = sorted(files) if files is not None else sorted(_walk(root))
+    digest = hashlib.sha256()
+    for name in names:
+        path = root / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _walk(root: Path) -> Iterable[str]:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+        for name in files:
+            yield (Path(folder) / name).relative_to(root).as_posix()
+
+
+def cache_key(invocation: Invocation, *, tree: str, toolchain: Mapping[str, str], tool_version: str) -> str:
+    """Exact argv, cwd, the env the step sets, the source tree, the toolchain, and parity's own version."""
+    blob = json.dumps(
+        {
+            "format": CACHE_FORMAT,
+            "parity": tool_version,
+            "argv": list(invocation.argv),
+            "cwd": invocation.cwd,
+            "env": [list(pair) for pair in invocation.env],
+            "tree": tree,
+            "toolchain": dict(sorted(toolchain.items())),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResultCache:
+    """`<dir>/<key[:2]>/<key>.json` (entry with a checksum) and `<key>.log` (the command's log)."""
+
+    directory: Path
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        folder = self.directory / key[:2]
+        return folder / f"{key}.json", folder / f"{key}.log"
+
+    def load(self, key: str) -> CommandResult | None:
+        """The cached result, or None on a miss; a damaged entry raises CacheEntryError."""
+        entry_path, log_path = self._paths(key)
+        if not entry_path.exists():
+            return None
+        try:
+            entry = json.loads(entry_path.read_text(encoding="utf-8"))
+            payload = entry["payload"]
+            checksum = hashlib.sha256(_canonical(payload)).hexdigest()
+            if entry.get("format") != CACHE_FORMAT or entry.get("key") != key or checksum != entry["sha256"]:
+                raise CacheEntryError(f"{entry_path}: checksum or format mismatch")
+            result = CommandResult.from_dict(payload)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CacheEntryError(f"{entry_path}: unreadable cache entry ({exc})") from None
+        if result.log_sha256 and (
+            not log_path.is_file()
+            or hashlib.sha256(log_path.read_bytes()).hexdigest() != result.log_sha256
+        ):
+            raise CacheEntryError(f"{log_path}: cached log missing or altered")
+        return replace(result, status=CommandStatus.CACHED, log_path=str(log_path))
+
+    def store(self, key: str, result: CommandResult) -> None:
+        """Keep only complete, meaningful results: never errors, interruptions or refusals."""
+        if result.status is not CommandStatus.RAN:
+            return
+        entry_path, log_path = self._paths(key)
+        if result.log_path and Path(result.log_path).is_file():
+            write_atomic(log_path, Path(result.log_path).read_bytes())
+        payload = result.to_dict()
+        entry: dict[str, Any] = {
+            "format": CACHE_FORMAT,
+            "key": key,
+            "sha256": hashlib.sha256(_canonical(payload)).hexdigest(),
+            "payload": payload,
+        }
+        write_atomic(entry_path, json.dumps(entry, sort_keys=True))
+        ignore = self.directory / ".gitignore"
+        if not ignore.exists():
+            write_atomic(ignore, "# created by parity: nothing here belongs in git\n*\n")
+
+
+def _canonical(payload: Any) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
