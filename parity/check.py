@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -125,12 +126,13 @@ def _row_problems(repo: Repository, item: ResolvedRow, status: str, *, claims_pr
         text = row.get(column)
         for prefix in config.forbidden_prefixes:
             if prefix in text:
+                cited = _forbidden_token(text, prefix)
                 problems.append(
                     Problem(
                         code="forbidden-evidence",
                         column=column,
-                        ref=prefix,
-                        message=f"cites `{prefix}`, which may not be used as proof",
+                        ref=cited,
+                        message=f"cites `{cited}`: `{prefix}` may not be used as proof",
                         hint="re-anchor the evidence to tracked code, tests or ADRs",
                     )
                 )
@@ -149,6 +151,15 @@ def _row_problems(repo: Repository, item: ResolvedRow, status: str, *, claims_pr
     return problems
 
 
+def _forbidden_token(text: str, prefix: str) -> str:
+    """The backticked ref (or bare word) that contains the forbidden prefix, for the message."""
+    tokens: list[str] = [m.group(1) for m in re.finditer(r"`([^`]*)`", text)]
+    for token in [*tokens, *text.split()]:
+        if prefix in token:
+            return token.strip("`()[],;")
+    return prefix
+
+
 def _proof_problems(item: ResolvedRow, columns: Columns) -> list[Problem]:
     """Implemented = code path(s) + CI-gated proving test(s) + the CI job/command (charter)."""
     problems: list[Problem] = []
@@ -161,7 +172,7 @@ def _proof_problems(item: ResolvedRow, columns: Columns) -> list[Problem]:
                 hint="cite the primary code path(s) as `path:line` (`symbol`)",
             )
         )
-    if not item.tests.refs:
+    if not item.tests.refs and not item.tests.missing:  # a "Missing proof:" cell has its own finding
         problems.append(
             Problem(
                 code="missing-test-evidence",

@@ -6,6 +6,7 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
+from parity.config import Columns
 from parity.errors import InputError
 from parity.evidence import parse_ci_cell, parse_evidence_cell
 from parity.model import Finding, Location, Severity
@@ -20,26 +21,43 @@ KEY_COLUMNS = ("Section",)
 PARSED_COLUMNS = ("Code Refs", "Test Refs", "CI Commands")
 
 
-def render_csv(matrix: Matrix, headers: tuple[str, ...]) -> str:
-    """One CSV row per matrix row: section, every cell as written, then the parsed refs."""
+def render_csv(matrix: Matrix, headers: tuple[str, ...], columns: Columns | None = None) -> str:
+    """One CSV row per matrix row: section, every cell as written, then the parsed refs.
+
+    The evidence columns are found by name (`columns`, else the template's names), not position.
+    """
+    names = columns or Columns()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*KEY_COLUMNS, *headers, *PARSED_COLUMNS])
     for row in matrix.rows:
-        writer.writerow([row.section, *(row.get(h) for h in headers), *_parsed(row, headers)])
+        writer.writerow([row.section, *(row.get(h) for h in headers), *_parsed(row, names)])
     return out.getvalue()
 
 
-def _parsed(row: Row, headers: tuple[str, ...]) -> tuple[str, str, str]:
-    code_col, tests_col, ci_col = headers[4], headers[5], headers[6]
-    code = parse_evidence_cell(row.get(code_col))
-    tests = parse_evidence_cell(row.get(tests_col))
-    ci = parse_ci_cell(row.get(ci_col))
+def _parsed(row: Row, columns: Columns) -> tuple[str, str, str]:
+    code = parse_evidence_cell(row.get(columns.code))
+    tests = parse_evidence_cell(row.get(columns.tests))
+    ci = parse_ci_cell(row.get(columns.ci))
     return (
         "; ".join(r.token for r in code.refs),
         "; ".join(f"{r.token}::{s}" for r in tests.refs for s in (r.symbols or ("*",))),
         "; ".join(f"{c.job}: {cmd}" for c in ci for cmd in c.commands),
     )
+
+
+_REGENERATE = "regenerate the CSV from the Markdown matrix, which is the source of truth"
+
+
+def _records(text: str) -> list[tuple[int, dict[str, str]]]:
+    """Each record with the line it starts on (a quoted cell may span several lines)."""
+    reader = csv.DictReader(io.StringIO(text))
+    records: list[tuple[int, dict[str, str]]] = []
+    start = 2
+    for record in reader:
+        records.append((start, record))
+        start = reader.line_num + 1
+    return records
 
 
 def compare_csv(repo: Repository) -> list[Finding]:
@@ -55,21 +73,16 @@ def compare_csv(repo: Repository) -> list[Finding]:
         except UnicodeDecodeError as exc:
             raise InputError(csv_path, f"not UTF-8 (byte {exc.start})", hint="save it as UTF-8") from None
         try:
-            records = list(csv.DictReader(io.StringIO(text)))
+            records = _records(text)
         except csv.Error as exc:
+            raise InputError(csv_path, f"malformed CSV: {exc}", hint=_REGENERATE) from None
+        if records and (capability not in records[0][1] or "Section" not in records[0][1]):
             raise InputError(
-                csv_path, f"malformed CSV: {exc}", hint="re-export with `parity export --csv`"
-            ) from None
-        if records and (capability not in records[0] or "Section" not in records[0]):
-            raise InputError(
-                csv_path,
-                f"CSV header lacks `Section` or `{capability}`",
-                line=1,
-                hint="re-export with `parity export --csv`",
+                csv_path, f"CSV header lacks `Section` or `{capability}`", line=1, hint=_REGENERATE
             )
         by_key = {(r.section, r.get(capability)): r for r in matrix.rows}
         seen: set[tuple[str, str]] = set()
-        for number, record in enumerate(records, start=2):
+        for number, record in records:
             key = (record.get("Section") or "", record.get(capability) or "")
             seen.add(key)
             row = by_key.get(key)
@@ -103,5 +116,5 @@ def _finding(path: str, line: int, key: tuple[str, str], message: str) -> Findin
         section=key[0],
         capability=key[1],
         message=message,
-        hint="regenerate the CSV with `parity export --csv`",
+        hint=_REGENERATE,
     )

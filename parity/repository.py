@@ -89,14 +89,27 @@ class Repository:
                 escape_reason="cannot be resolved (symlink loop?)",
             )
         if not resolved.is_relative_to(self.root):
+            link = self._escaping_link(normal)
             return PathInfo(
                 rel=normal,
                 inside=False,
                 exists=target.exists(),
                 is_file=False,
-                escape_reason="is a symlink that leads outside the repository",
+                escape_reason="is a symlink that leads outside the repository"
+                if link in {None, normal}
+                else f"goes through the symlink `{link}`, which leads outside the repository",
             )
         return PathInfo(rel=normal, inside=True, exists=resolved.exists(), is_file=resolved.is_file())
+
+    def _escaping_link(self, normal: str) -> str | None:
+        """The first component of `normal` that is a symlink resolving outside the repository."""
+        parts = normal.split("/")
+        for end in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:end])
+            candidate = self.root / prefix
+            if candidate.is_symlink() and not candidate.resolve().is_relative_to(self.root):
+                return prefix
+        return None
 
     def line_count(self, rel: str) -> int:
         """Number of lines of a text file (for refs to files we do not index, like Markdown)."""

@@ -18,6 +18,11 @@ WORKFLOW = ".github/workflows/ci.yml"
 os.environ.setdefault("CARGO_TARGET_DIR", str(Path(tempfile.gettempdir()) / "parity-test-cargo-target"))
 os.environ.setdefault("CARGO_TERM_COLOR", "never")
 
+# tests/data holds fixtures, never tests. Not descending into it also keeps pytest from importing
+# tests/data/sourceindex/conftest.py as the module `conftest`, which would shadow this file for
+# the test modules that do `from conftest import ...`.
+collect_ignore = ["data"]
+
 _IGNORE = shutil.ignore_patterns("target", "__pycache__", ".pytest_cache", ".parity-cache", "*.pyc")
 
 

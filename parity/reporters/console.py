@@ -31,7 +31,8 @@ def print_check(console: Console, report: CheckReport, repo_label: str) -> None:
 
     statuses = ", ".join(f"{count} {status or '(none)'}" for status, count in sorted(report.statuses.items()))
     console.print(
-        Text.assemble(("parity check ", "bold"), repo_label, f"  ({len(report.rows)} rows: {statuses})")
+        Text.assemble(("parity check ", "bold"), repo_label, f"  ({len(report.rows)} rows: {statuses})"),
+        soft_wrap=True,
     )
     for section, group in groupby(sort_findings(report.findings), key=lambda f: f.section):
         console.print(Text(f"\n## {section or '(no section)'}", style="bold"))
@@ -51,4 +52,4 @@ def print_check(console: Console, report: CheckReport, repo_label: str) -> None:
     else:
         summary.append("no errors", style="bold green")
     summary.append(f", {report.warnings} warning(s) in {report.duration:.2f}s")
-    console.print(summary)
+    console.print(summary, soft_wrap=True)
