@@ -51,6 +51,20 @@ def parity_prove(session: nox.Session) -> None:
     session.run("parity", "prove", *_with_repo(session.posargs))
 
 
+@nox.session(name="parity-signoff", reuse_venv=True, default=False)
+def parity_signoff(session: nox.Session) -> None:
+    """Prove everything at a clean commit and write docs/parity/signoff/<release>.json (pass --release)."""
+    session.install("-e", ".", "pytest")
+    session.run("parity", "signoff", *_with_repo(session.posargs))
+
+
+@nox.session(name="parity-fix", reuse_venv=True, default=False)
+def parity_fix(session: nox.Session) -> None:
+    """Show (or --write, or --check) line-number fixes for drifted evidence refs."""
+    session.install("-e", ".")
+    session.run("parity", "fix", *_with_repo(session.posargs))
+
+
 @nox.session(name="bench", default=False)
 def bench(session: nox.Session) -> None:
     """Print the speed and memory figures (check scaling, prove overhead, peak memory) against targets."""

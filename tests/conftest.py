@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -30,7 +32,21 @@ def copy_example(destination: Path) -> Path:
     """A private copy of examples/arco-mini that a test may break at will."""
     target = destination / "arco-mini"
     shutil.copytree(EXAMPLE, target, ignore=_IGNORE)
+    _touch_tree(target)
     return target
+
+
+def _touch_tree(root: Path) -> None:
+    """Give every copied file a fresh mtime.
+
+    All copies share one CARGO_TARGET_DIR and cargo names a path crate's artifacts the same wherever
+    the copy lives, deciding freshness by mtime. copytree keeps the originals' (old) mtimes, so a clean
+    copy made after a broken one was built would look up to date and run the broken binary.
+    """
+    now = time.time()
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (now, now))
 
 
 @pytest.fixture
@@ -52,3 +68,39 @@ def line_of(path: Path, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not found in {path}")
+
+
+# A fixed identity and no user or system git config: commits made by tests are reproducible.
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Parity Test",
+    "GIT_AUTHOR_EMAIL": "parity@example.invalid",
+    "GIT_COMMITTER_NAME": "Parity Test",
+    "GIT_COMMITTER_EMAIL": "parity@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str, date: str | None = None) -> str:
+    """Run git in a test repository and return its stripped stdout (fails loudly)."""
+    env = {**os.environ, **GIT_ENV}
+    if date is not None:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+    done = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"git {' '.join(args)} failed: {done.stderr}"
+    return done.stdout.strip()
+
+
+def commit_all(repo: Path, message: str, date: str) -> str:
+    """Stage everything, commit at a fixed date, return the new commit's SHA."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message, date=date)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def git_example(destination: Path) -> Path:
+    """A copy of the example as a git repository with one commit, "initial" (2024-01-01 12:00 UTC)."""
+    repo = copy_example(destination)
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "initial", "2024-01-01T12:00:00+00:00")
+    return repo
