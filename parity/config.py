@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import tomlkit
@@ -119,11 +119,16 @@ def load_config(repo_root: Path) -> Config:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(path.name, f"not UTF-8 (byte {exc.start})", hint="save it as UTF-8") from None
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(path.name, f"cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            path.name, f"not UTF-8 (byte 0x{data[exc.start]:02x})", line=line, hint="save it as UTF-8"
+        ) from None
     try:
         return tomlkit.parse(text).unwrap()
     except tomlkit.exceptions.ParseError as exc:
@@ -176,16 +181,30 @@ def _build(root: Path, source: str, path: Path, table: Any) -> Config:
             raise fail(key, f"`{key}` must be a string", f'e.g. {key} = "..."')
         return value
 
+    def paths(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        """Files parity reads must stay inside the repository: no absolute paths, no `..`."""
+        values = strings(key, default)
+        for value in values:
+            if _escapes(value):
+                raise fail(
+                    key,
+                    f"`{key}` must be a path inside the repository, not `{value}`",
+                    "paths are relative to the repository root",
+                )
+        return values
+
     base = Config(repo_root=root)
-    matrices = strings("matrices", strings("matrix", base.matrices))
+    matrices = paths("matrices", paths("matrix", base.matrices))
     csv_value = table.get("csv")
     if csv_value is not None and not isinstance(csv_value, str):
         raise fail("csv", "`csv` must be a string path", 'e.g. csv = "docs/parity/matrix.csv"')
+    if csv_value is not None:
+        paths("csv", ())
     return Config(
         repo_root=root,
         source=source,
         matrices=matrices,
-        workflows=strings("workflows", base.workflows),
+        workflows=paths("workflows", base.workflows),
         statuses=strings("statuses", base.statuses),
         proof_statuses=strings("proof_statuses", base.proof_statuses),
         exception_status=string("exception_status", base.exception_status),
@@ -196,6 +215,16 @@ def _build(root: Path, source: str, path: Path, table: Any) -> Config:
         columns=_columns(table.get("columns"), fail),
         prove=_prove(table.get("prove"), fail),
         jobs=_jobs(table.get("jobs"), fail),
+    )
+
+
+def _escapes(value: str) -> bool:
+    pure = PurePosixPath(value.replace("\\", "/"))
+    return (
+        pure.is_absolute()
+        or value.startswith("~")
+        or ".." in pure.parts
+        or bool(re.match(r"^[A-Za-z]:", value))
     )
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "is_symbol",
     "parse_ci_cell",
     "parse_evidence_cell",
+    "unescape_pipes",
 ]
 
 # `<br>`, `<br/>`, `<br />` separate refs inside one cell (seed 004).
@@ -85,6 +86,11 @@ class CiRef:
     text: str
 
 
+def unescape_pipes(text: str) -> str:
+    """A GFM table cell writes `|` as `\\|`, even inside a code span (cmark-gfm drops the backslash)."""
+    return text.replace("\\|", "|")
+
+
 def is_symbol(text: str) -> bool:
     return bool(_SYMBOL.match(text.strip()))
 
@@ -126,7 +132,7 @@ def _paren_end(text: str, open_index: int) -> int:
 
 
 def _classify_paren(inner: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
-    names = _BACKTICK.findall(inner)
+    names = [unescape_pipes(n) for n in _BACKTICK.findall(inner)]
     outside = _BACKTICK.sub("", inner)
     if names and all(is_symbol(n) for n in names) and _LIST_GLUE.match(outside):
         return tuple(s for n in names for s in expand_symbol(n)), (), ""
@@ -211,6 +217,6 @@ def parse_ci_cell(text: str) -> tuple[CiRef, ...]:
         if job_match:
             tail = rest[job_match.end() :]
             tail = tail.removesuffix(")")
-            commands = tuple(c.strip() for c in _BACKTICK.findall(tail) if c.strip())
+            commands = tuple(unescape_pipes(c.strip()) for c in _BACKTICK.findall(tail) if c.strip())
         refs.append(CiRef(workflow=workflow, job=job, commands=commands, text=segment.strip()))
     return tuple(refs)

@@ -79,8 +79,21 @@ def split_cells(line: str) -> list[tuple[str, int]]:
 def read_matrix(repo_root: Path, rel_path: str, columns: Columns) -> Matrix:
     """Read and parse one matrix file, turning I/O and encoding problems into InputErrors."""
     path = repo_root / rel_path
+    if path.is_dir():
+        raise InputError(
+            rel_path,
+            "matrix path is a directory, not a file",
+            hint="set `matrix` in parity.toml to the Markdown file",
+        )
     if not path.is_file():
         raise InputError(rel_path, "matrix file not found", hint="create it, or set `matrix` in parity.toml")
+    if not path.resolve().is_relative_to(repo_root.resolve()):
+        # A symlink (or an absolute path) must not make parity read files the repository does not hold.
+        raise InputError(
+            rel_path,
+            "matrix resolves to a file outside the repository",
+            hint="keep the matrix inside the repository; symlinks are resolved",
+        )
     size = path.stat().st_size
     if size > MAX_MATRIX_BYTES:
         raise InputError(
