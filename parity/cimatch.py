@@ -200,6 +200,11 @@ def match_command(workflow: Workflow, job_id: str, cited: str) -> CommandMatch:
         return CommandMatch(kind=None, note=f"`{workflow.path}` has no job `{job_id}`; its jobs: {known}")
     parsed = split_run(cited)
     if len(parsed) != 1 or parsed[0].argv is None or not parsed[0].argv:
+        shell = _verbatim_shell(job, cited)
+        if shell is not None:
+            # A shell command cited exactly as a step runs it: found, so the plan can decide
+            # (refuse it, or run it under bash when the config opts in with allow_shell).
+            return shell
         found = ", ".join(f"`{s}`" for c in parsed for s in c.shell_syntax) or "not a single command"
         return CommandMatch(kind=None, job=job, note=f"the cited command is not one plain command ({found})")
     wanted = parsed[0]
@@ -229,6 +234,22 @@ def match_command(workflow: Workflow, job_id: str, cited: str) -> CommandMatch:
             matches=top,
         )
     return _no_match(job, wanted)
+
+
+def _verbatim_shell(job: Job, cited: str) -> CommandMatch | None:
+    """The step command whose text is, whitespace aside, exactly the cited shell text."""
+    wanted = " ".join(cited.split())
+    for step in job.steps:
+        for command in step.commands:
+            if command.argv is None and " ".join(command.text.split()) == wanted:
+                return CommandMatch(
+                    kind=MatchKind.VERBATIM,
+                    command=command,
+                    step=step,
+                    job=job,
+                    note="a shell command, cited verbatim",
+                )
+    return None
 
 
 def _no_match(job: Job, wanted: Command) -> CommandMatch:

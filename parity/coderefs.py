@@ -68,7 +68,7 @@ def index_of(repo: Repository, ref: EvidenceRef, column: str, problems: list[Pro
                 code="source-unreadable",
                 column=column,
                 ref=ref.token,
-                message=exc.message,
+                message=exc.render().removesuffix(f" ({exc.hint})" if exc.hint else ""),
                 hint=exc.hint or "fix the source file",
             )
         )

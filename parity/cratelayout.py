@@ -77,8 +77,17 @@ def _manifest(root: Path, rel: str) -> dict[str, Any] | None:
     if cached is not None and cached[0] == data:
         return cached[1]
     try:
-        table = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            rel,
+            f"not UTF-8 (byte 0x{data[exc.start]:02x})",
+            line=data[: exc.start].count(b"\n") + 1,
+            hint="save the file as UTF-8",
+        ) from None
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         where = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
         message = str(exc)[: where.start()].rstrip() if where else str(exc)
         raise InputError(

@@ -68,10 +68,16 @@ def compare_csv(repo: Repository) -> list[Finding]:
         path = repo.root / csv_path
         if not path.is_file():
             continue
+        data = path.read_bytes()
         try:
-            text = path.read_text(encoding="utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(csv_path, f"not UTF-8 (byte {exc.start})", hint="save it as UTF-8") from None
+            raise InputError(
+                csv_path,
+                f"not UTF-8 (byte 0x{data[exc.start]:02x})",
+                line=data[: exc.start].count(b"\n") + 1,
+                hint="save it as UTF-8",
+            ) from None
         try:
             records = _records(text)
         except csv.Error as exc:

@@ -134,15 +134,22 @@ class Repository:
         return _cached(self._pytest, key, lambda: load_pytest_config(self.root, cwd, argv))
 
     def workflow_files(self) -> tuple[str, ...]:
-        """The workflows allowed as a trust root: configured, or all of `.github/workflows/`."""
+        """The workflows allowed as a trust root: configured, or all of `.github/workflows/`.
+
+        A file whose real path leaves the repository is never a trust root, whatever its name.
+        """
         if self.config.workflows:
-            return self.config.workflows
-        folder = self.root / ".github" / "workflows"
-        if not folder.is_dir():
-            return ()
-        return tuple(
-            sorted(f".github/workflows/{p.name}" for p in folder.iterdir() if p.suffix in {".yml", ".yaml"})
-        )
+            names: tuple[str, ...] = self.config.workflows
+        else:
+            folder = self.root / ".github" / "workflows"
+            if not folder.is_dir():
+                return ()
+            names = tuple(
+                sorted(
+                    f".github/workflows/{p.name}" for p in folder.iterdir() if p.suffix in {".yml", ".yaml"}
+                )
+            )
+        return tuple(name for name in names if self.path(name).inside and self.path(name).is_file)
 
 
 def _cached(store: dict[str, T | InputError], key: str, load: Callable[[], T]) -> T:

@@ -36,7 +36,10 @@ def resolve_tests(
 ) -> list[CitedTest]:
     if not confined(repo, ref, column, problems) or not line_in_range(repo, ref, column, problems):
         return []
+    unreadable = len(problems)
     index = index_of(repo, ref, column, problems)
+    if index is None and len(problems) > unreadable:
+        return []  # index_of already said why (source-unreadable)
     if index is None:
         problems.append(
             Problem(

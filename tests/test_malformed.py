@@ -206,11 +206,6 @@ def _row_findings(
     return [(f["code"], f["ref"], f["message"]) for f in json.loads(capsys.readouterr().out)["findings"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resolve._resolve_tests: a test file that cannot be read (source-unreadable) also gets a "
-    "`test-not-source` finding saying the .py/.rs file 'is not a Rust or Python test file'",
-)
 @pytest.mark.parametrize("name", ["python-test-syntax-error", "rust-source-not-utf8", "cargo-toml-syntax"])
 def test_an_unreadable_test_file_is_reported_once_per_ref(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -219,11 +214,6 @@ def test_an_unreadable_test_file_is_reported_once_per_ref(
     assert [code for code, _, _ in findings] == ["source-unreadable"] * len({ref for _, ref, _ in findings})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resolve._index keeps only InputError.message, so a source-unreadable finding loses the "
-    "file and line the error is at (here Cargo.toml:2, not the cited src/lib.rs)",
-)
 def test_an_unreadable_manifest_is_named_with_its_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

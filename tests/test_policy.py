@@ -163,12 +163,6 @@ def test_a_shell_step_is_not_executed_even_when_the_workflow_runs_it(example: Pa
     assert json.loads(done.stdout)["commands"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cimatch.match_command refuses any cited text with shell syntax before looking at the steps "
-    "('not one plain command'), so a verbatim shell step is never matched: it is reported as "
-    "ci-command-not-found instead of refused by plan.shell_refusal, and allow_shell can never apply",
-)
 def test_a_verbatim_shell_step_is_refused_with_the_policy_reason(example: Path) -> None:
     add_step(example, "cargo test; touch SENTINEL")
     cite(example, "cargo test; touch SENTINEL")
@@ -177,11 +171,6 @@ def test_a_verbatim_shell_step_is_refused_with_the_policy_reason(example: Path) 
     assert refused(report) == [("cargo test; touch SENTINEL", SHELL_REFUSAL)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cimatch.match_command never matches a shell step (see above), so `prove.allow_shell = true` "
-    "has no effect: the step is never run",
-)
 def test_allow_shell_runs_a_verbatim_shell_step_under_bash_exactly_once(example: Path) -> None:
     add_step(example, "cargo test; touch SENTINEL")
     cite(example, "cargo test; touch SENTINEL")
@@ -191,7 +180,6 @@ def test_allow_shell_runs_a_verbatim_shell_step_under_bash_exactly_once(example:
     assert recorder.calls == [(("bash", "-e", "-c", "cargo test; touch SENTINEL"), ".")]
 
 
-@pytest.mark.xfail(strict=True, reason="as above: a verbatim shell step never runs, even with allow_shell")
 def test_allow_shell_really_runs_the_step_once(example: Path) -> None:
     add_step(example, "cargo --version; echo ran >> SENTINEL")
     cite(example, "cargo --version; echo ran >> SENTINEL")
@@ -282,11 +270,6 @@ def test_a_workflow_outside_the_repository_is_not_a_trust_root(example: Path, tm
     assert finding[:2] == ("../evil.yml", "`../evil.yml` is not a workflow of this repository")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="yamlnodes.read_text / Repository.workflow_files follow a symlink under .github/workflows/ to "
-    "a file outside the repository, so a workflow GitHub never runs becomes the trust root",
-)
 def test_a_symlinked_workflow_leading_outside_is_not_a_trust_root(example: Path, tmp_path: Path) -> None:
     outside = tmp_path / "evil.yml"
     outside.write_text(
