@@ -72,9 +72,9 @@ def _argv_of(
 def command_kind(argv: Sequence[str]) -> str | None:
     from parity.selection import parse_cargo_test, parse_pytest  # noqa: PLC0415
 
-    if parse_cargo_test(argv) is not None:
+    if parse_cargo_test(tuple(argv)) is not None:
         return "cargo"
-    if parse_pytest(argv) is not None:
+    if parse_pytest(tuple(argv)) is not None:
         return "pytest"
     return None
 
@@ -146,7 +146,7 @@ def build_plan(rows: Sequence[ResolvedRow], config: Config, workflows: dict[str,
                 rows=tuple(sorted({*rows_so_far, item.row.line})),
             )
             jobs[cited.job] = cited.workflow
-    last_lines = {}
+    last_lines: dict[str, int] = {}
     for invocation in by_key.values():
         last_lines[invocation.job] = max(last_lines.get(invocation.job, 0), invocation.step_line)
     setups, setup_errors = _setups(jobs, last_lines, config, workflows)

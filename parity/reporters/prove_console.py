@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from rich.console import Console
+    from rich.text import Text
 
     from parity.plan import Invocation, Plan
     from parity.prove import ProveReport
@@ -42,8 +43,13 @@ def print_plan(console: Console, plan: Plan) -> None:
             console.print(Text(f"     $ {setup.display}"), soft_wrap=True)
     for number, invocation in enumerate(plan.invocations, start=1):
         rows = ", ".join(map(str, invocation.rows))
-        console.print(Text(f"  {number:>3}.  job {invocation.job} ({invocation.workflow}:{invocation.step_line})"
-                           f"  cited by matrix line(s) {rows}"), soft_wrap=True)
+        console.print(
+            Text(
+                f"  {number:>3}.  job {invocation.job} ({invocation.workflow}:{invocation.step_line})"
+                f"  cited by matrix line(s) {rows}"
+            ),
+            soft_wrap=True,
+        )
         console.print(Text(f"     $ {invocation.display}"), soft_wrap=True)
         if invocation.env:
             env = " ".join(f"{k}={v}" for k, v in invocation.env)
@@ -51,7 +57,9 @@ def print_plan(console: Console, plan: Plan) -> None:
     for job, error in sorted(plan.setup_errors.items()):
         console.print(Text(f"  setup for job {job} is unusable: {error}", style="red"), soft_wrap=True)
     for cited, reason in plan.refused:
-        console.print(Text(f"  refused: `{cited.cited}` (job {cited.job}): {reason}", style="red"), soft_wrap=True)
+        console.print(
+            Text(f"  refused: `{cited.cited}` (job {cited.job}): {reason}", style="red"), soft_wrap=True
+        )
 
 
 def print_prove(console: Console, report: ProveReport, repo_label: str) -> None:
@@ -89,32 +97,42 @@ def print_prove(console: Console, report: ProveReport, repo_label: str) -> None:
     for row in report.rows:
         for test in row.tests:
             if test.verdict is Verdict.FAILED and test.output:
-                console.print(Text(f"\n--- {test.label} (under `{test.command}`) ---", style="bold red"),
-                              soft_wrap=True)
+                console.print(
+                    Text(f"\n--- {test.label} (under `{test.command}`) ---", style="bold red"), soft_wrap=True
+                )
                 console.print(Text(test.output.rstrip()[-4000:]), soft_wrap=True)
     if report.impacts:
         console.print(Text("\nimpact: tests that did not prove, and the rows citing them", style="bold"))
         for label, lines in report.impacts.items():
             console.print(Text(f"  {label}: matrix line(s) {', '.join(map(str, lines))}"), soft_wrap=True)
     for item in report.disagreements:
-        console.print(Text(f"static/dynamic disagreement: {item.label} under `{item.command}`: check "
-                           f"predicted {item.predicted}, the run says {item.observed}", style="magenta"),
-                      soft_wrap=True)
+        console.print(
+            Text(
+                f"static/dynamic disagreement: {item.label} under `{item.command}`: check "
+                f"predicted {item.predicted}, the run says {item.observed}",
+                style="magenta",
+            ),
+            soft_wrap=True,
+        )
     claims = [r for r in report.rows if r.claims_proof]
     accepted = (Verdict.PROVEN,) if report.for_signoff else (Verdict.PROVEN, Verdict.FLAKY)
     failing = [r for r in claims if r.verdict not in accepted]
     proven = sum(1 for r in report.rows if r.verdict in accepted)
     summary = Text("\n")
-    summary.append(f"{len(claims) - len(failing)}/{len(claims)} Implemented rows proven",
-                   style="bold green" if not failing else "bold red")
-    summary.append(f"; {proven} of {len(report.rows)} rows proven overall; {len(report.plan.invocations)} "
-                   f"command(s) in {report.duration:.1f}s")
+    summary.append(
+        f"{len(claims) - len(failing)}/{len(claims)} Implemented rows proven",
+        style="bold green" if not failing else "bold red",
+    )
+    summary.append(
+        f"; {proven} of {len(report.rows)} rows proven overall; {len(report.plan.invocations)} "
+        f"command(s) in {report.duration:.1f}s"
+    )
     if report.interrupted:
         summary.append(" (INTERRUPTED: results are partial)", style="bold red")
     console.print(summary, soft_wrap=True)
 
 
-def _plain(text: str) -> object:
+def _plain(text: str) -> Text:
     from rich.text import Text  # noqa: PLC0415
 
     return Text(text)
@@ -152,7 +170,7 @@ class LiveView:
         if self.verbose:
             self.console.print(_plain(text))
 
-    def render(self) -> object:
+    def render(self) -> Text:
         from rich.text import Text  # noqa: PLC0415
 
         elapsed = time.monotonic() - self.started
