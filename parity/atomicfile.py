@@ -12,6 +12,12 @@ from parity.errors import InputError
 __all__ = ["write_atomic"]
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_atomic(path: Path, data: str | bytes, *, overwrite: bool = True, label: str | None = None) -> None:
     """Write `data` so that readers see the old file or the new one, never a torn one.
 
@@ -31,9 +37,9 @@ def write_atomic(path: Path, data: str | bytes, *, overwrite: bool = True, label
             out.write(payload)
             out.flush()
             os.fsync(out.fileno())
-        if path.exists():
-            with contextlib.suppress(OSError):
-                Path(temp).chmod(path.stat().st_mode & 0o7777)  # keep the user's permissions
+        with contextlib.suppress(OSError):
+            # mkstemp creates 0600; keep an existing file's mode, else what the umask gives new files.
+            Path(temp).chmod(path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         Path(temp).replace(path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -8,8 +8,10 @@ import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from parity.config import DEFAULT_ALLOWED_EXECUTABLES
+
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from parity.config import Config
     from parity.resolve import CitedCommand, ResolvedRow
@@ -85,15 +87,32 @@ def shell_refusal(command: CitedCommand, config: Config) -> str:
     if step_command is None:
         return "no workflow step runs it"
     if step_command.argv is None:
+        out_of_context = {"unknown-cwd", "compound"} & set(step_command.shell_syntax)
+        if out_of_context:
+            # Run alone, such a line would run somewhere or somehow CI never runs it.
+            return (
+                f"it depends on shell context parity cannot reproduce ({', '.join(sorted(out_of_context))})"
+            )
+        if step_command.expressions and not step_command.shell_syntax:
+            found = ", ".join(f"`${{{{ {e} }}}}`" for e in step_command.expressions)
+            return f"it uses workflow expressions ({found}) that only GitHub can evaluate"
         found = ", ".join(f"`{s}`" for s in step_command.shell_syntax) or "shell syntax"
         if not config.prove.allow_shell:
             return f"it uses shell syntax ({found}); set `prove.allow_shell = true` to run it under bash -c"
         return ""
-    executable = step_command.argv[0].rsplit("/", 1)[-1]
+    # The exact argv[0]: `./cargo` or `tools/cargo` is a file of the repository, not the toolchain.
+    executable = step_command.argv[0]
     if executable not in config.prove.allowed_executables:
         allowed = ", ".join(config.prove.allowed_executables)
         return (
             f"`{executable}` is not an allowed executable ({allowed}); add it to `prove.allowed_executables`"
+        )
+    if executable in DEFAULT_ALLOWED_EXECUTABLES and command_kind(step_command.argv) is None:
+        # The default runners can also publish or deploy; only their test commands may run.
+        # A program the user added to the allow-list runs as written: that was their choice.
+        return (
+            f"`{step_command.text}` is not a test command: prove runs only `cargo test` and pytest commands "
+            "(plus the setup commands named in [jobs.<id>] setup)"
         )
     return ""
 
@@ -117,14 +136,25 @@ def filter_rows(
     return chosen
 
 
-def build_plan(rows: Sequence[ResolvedRow], config: Config, workflows: dict[str, Workflow]) -> Plan:
-    """Deduplicate the commands the rows cite; attach each job's configured setup commands."""
+def build_plan(
+    rows: Sequence[ResolvedRow],
+    config: Config,
+    workflows: dict[str, Workflow],
+    cwd_refusal: Callable[[str], str] = lambda _cwd: "",
+) -> Plan:
+    """Deduplicate the commands the rows cite; attach each job's configured setup commands.
+
+    `cwd_refusal` says why a working directory may not be used ("" if it may): the caller knows the
+    file system, this module does not.
+    """
     by_key: dict[str, Invocation] = {}
     refused: list[tuple[CitedCommand, str]] = []
     jobs: dict[str, str] = {}  # job -> workflow
     for item in rows:
         for cited in item.commands:
             reason = shell_refusal(cited, config)
+            if not reason and cited.command is not None:
+                reason = cwd_refusal(cited.command.cwd)
             if reason:
                 refused.append((cited, reason))
                 continue

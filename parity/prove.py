@@ -72,7 +72,7 @@ def prepare(repo: Repository, options: ProveOptions) -> tuple[CheckReport, list[
             hint="--row takes a capability substring or a matrix line; --section a `## ` title",
         )
     workflows = {c.workflow: repo.workflow(c.workflow) for r in rows for c in r.commands}
-    plan = build_plan(rows, repo.config, workflows)
+    plan = build_plan(rows, repo.config, workflows, cwd_refusal=lambda cwd: _cwd_refusal(repo, cwd))
     if not options.setup:
         plan = Plan(invocations=plan.invocations, setups={}, refused=plan.refused, setup_errors={})
     return check, rows, plan
@@ -160,3 +160,15 @@ def _row_line(rows: Sequence[ResolvedRow], line: int) -> int:
     """Findings point at a cell's line, which is the row's line in a one-line table row."""
     del rows
     return line
+
+
+def _cwd_refusal(repo: Repository, cwd: str) -> str:
+    """A working directory must exist inside the repository once symlinks are resolved."""
+    if not cwd:
+        return ""
+    info = repo.path(cwd)
+    if not info.inside:
+        return f"working directory `{cwd}` {info.escape_reason}"
+    if not info.exists or info.is_file:
+        return f"working directory `{cwd}` is not a directory of the repository"
+    return ""

@@ -54,3 +54,12 @@ def test_failure_midway_leaves_the_old_file_and_no_temp(
         write_atomic(target, "new content")
     assert target.read_text() == "original"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["matrix.md"]
+
+
+def test_new_files_get_the_umask_mode_not_0600(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "report.xml", "<x/>")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "report.xml").stat().st_mode) == 0o644

@@ -313,11 +313,6 @@ def test_extending_the_allow_list_lets_the_step_run_once(example: Path) -> None:
     assert recorder.calls == [(("make", "test"), ".")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan.shell_refusal compares only the basename of argv[0] with the allow-list, so "
-    "`./cargo` (a file of the repository) or `/tmp/x/cargo` passes as `cargo`",
-)
 @pytest.mark.parametrize("program", ["./cargo", "tools/cargo"])
 def test_a_path_named_like_an_allowed_executable_is_refused(example: Path, program: str) -> None:
     add_step(example, f"{program} test")
@@ -332,12 +327,6 @@ def test_a_path_named_like_an_allowed_executable_is_refused(example: Path, progr
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan.build_plan runs any step whose program is allow-listed, so a row can make `prove` run "
-    "`cargo publish`, `uv publish` or `python -m twine upload` with the developer's credentials; "
-    "only test commands (cargo test, pytest) and configured setups should run",
-)
 @pytest.mark.parametrize(
     "command", ["cargo publish --allow-dirty", "python -m twine upload dist/x.whl", "uv publish"]
 )
@@ -435,11 +424,6 @@ def test_a_step_starting_outside_the_repository_never_runs(
     assert not_found + [cited for cited, _ in refused(report)] == ["cargo test --offline"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan.build_plan / prove.execute_plan never confine an invocation's cwd: a `working-directory` "
-    "(or `cd`) through a symlink that leads outside the repository runs the command out there",
-)
 @pytest.mark.parametrize(
     ("extra", "run"),
     [

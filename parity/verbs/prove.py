@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from parity.reporters.outputs import add_output_arguments, report_paths
 from parity.verbs.common import add_repo_argument, non_negative_int, open_repository, positive_float
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="stream every command's output")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="stdout format")
+    add_output_arguments(parser)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -65,8 +67,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     from parity.prove import ProveOptions, prepare, prove  # noqa: PLC0415
     from parity.reporters.json_report import dumps, prove_document  # noqa: PLC0415
+    from parity.reporters.outputs import write_outputs  # noqa: PLC0415
     from parity.reporters.prove_console import LiveView, print_plan, print_prove  # noqa: PLC0415
 
+    paths = report_paths(args)  # refuse bad report paths before minutes of builds, not after
     repo = open_repository(args.repo)
     options = ProveOptions(
         rows=tuple(args.row),
@@ -84,8 +88,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     view = LiveView(Console(stderr=True, highlight=False), verbose=args.verbose)
     with view.session():
         report = prove(repo, options, on_event=view.event, on_line=view.line)
+    document = prove_document(report, root=repo.root)
     if args.format == "json":
-        sys.stdout.write(dumps(prove_document(report)))
+        sys.stdout.write(dumps(document))
     else:
         print_prove(console, report, str(args.repo))
+    stream = sys.stderr if args.format == "json" else sys.stdout  # keep stdout one JSON document
+    # Written after an interrupted run too (the document says so); the exit code is then 130.
+    write_outputs(document, paths, root=repo.root, force=args.force, stream=stream)
     return report.exit_code
