@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from pathlib import Path
 
 from parity.errors import InputError
 
-__all__ = ["write_atomic"]
+__all__ = ["temp_prefix", "write_atomic"]
 
 
 def _umask() -> int:
@@ -31,7 +32,8 @@ def write_atomic(path: Path, data: str | bytes, *, overwrite: bool = True, label
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_stale_temps(path)
+    handle, temp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(payload)
@@ -45,3 +47,27 @@ def write_atomic(path: Path, data: str | bytes, *, overwrite: bool = True, label
         with contextlib.suppress(OSError):
             Path(temp).unlink()
         raise
+
+
+def temp_prefix(path: Path, pid: int | None = None) -> str:
+    """Temp files carry the writer's pid, so a later run can tell a dead writer's leftovers."""
+    return f".{path.name}.{os.getpid() if pid is None else pid}."
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """A SIGKILL between mkstemp and rename leaves `.NAME.<pid>.*.tmp`: the next write removes it."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid_text = stale.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

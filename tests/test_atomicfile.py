@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from parity.atomicfile import write_atomic
+from parity.atomicfile import temp_prefix, write_atomic
 from parity.errors import InputError
 
 
@@ -63,3 +65,18 @@ def test_new_files_get_the_umask_mode_not_0600(tmp_path: Path) -> None:
     finally:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "report.xml").stat().st_mode) == 0o644
+
+
+def test_a_dead_writers_temp_file_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    target = tmp_path / "matrix.md"
+    target.write_text("v1")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    leftover = tmp_path / f"{temp_prefix(target, int(dead.stdout))}abc123.tmp"
+    leftover.write_text("half a matrix")
+    mine = tmp_path / f"{temp_prefix(target)}live.tmp"  # a live writer's (ours): kept
+    mine.write_text("in progress")
+    write_atomic(target, "v2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["matrix.md", mine.name])
+    assert target.read_text() == "v2"

@@ -55,8 +55,18 @@ def snapshot(repo: Path) -> dict[str, str]:
 
 
 def temp_files(top: Path) -> list[str]:
-    """What write_atomic leaves behind if a rename never happens: `.NAME.XXXX.tmp`."""
-    return sorted(p.relative_to(top).as_posix() for p in top.rglob(".*.tmp"))
+    """Temp files that would stay: `.NAME.<pid>.XXXX.tmp` of a live writer, or not parity's at all.
+
+    A SIGKILL between mkstemp and rename can leave a dead writer's temp file; the next write of
+    the same file removes it (tests/test_atomicfile.py proves that), so only those are tolerated.
+    """
+    left = []
+    for path in top.rglob(".*.tmp"):
+        parts = path.name[1:].removesuffix(".tmp").rsplit(".", 2)
+        pid = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+        if pid is None or Path(f"/proc/{pid}").exists():
+            left.append(path.relative_to(top).as_posix())
+    return sorted(left)
 
 
 class Launcher:
