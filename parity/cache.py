@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 
     from parity.plan import Invocation
 
-__all__ = ["CACHE_FORMAT", "CacheEntryError", "ResultCache", "cache_key", "tree_digest"]
+__all__ = [
+    "CACHE_FORMAT",
+    "CacheEntryError",
+    "CacheSession",
+    "ResultCache",
+    "cache_key",
+    "tree_digest",
+]
 
 CACHE_FORMAT = 1
 _SKIP_DIRS = {
@@ -103,8 +110,7 @@ class ResultCache:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CacheEntryError(f"{entry_path}: unreadable cache entry ({exc})") from None
         if result.log_sha256 and (
-            not log_path.is_file()
-            or hashlib.sha256(log_path.read_bytes()).hexdigest() != result.log_sha256
+            not log_path.is_file() or hashlib.sha256(log_path.read_bytes()).hexdigest() != result.log_sha256
         ):
             raise CacheEntryError(f"{log_path}: cached log missing or altered")
         return replace(result, status=CommandStatus.CACHED, log_path=str(log_path))
@@ -131,3 +137,54 @@ class ResultCache:
 
 def _canonical(payload: Any) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
+class CacheSession:
+    """One prove run's view of the cache: the tree is hashed once, each toolchain probed once per cwd."""
+
+    def __init__(self, root: Path, directory: Path, log_dir: Path) -> None:
+        self.root = root
+        self.cache = ResultCache(directory=directory)
+        self.log_dir = log_dir
+        self._tree: str | None = None
+        self._toolchains: dict[tuple[str, str], dict[str, str]] = {}
+        self.damaged: list[str] = []  # entries found torn or altered (then re-run)
+
+    def _tree_digest(self) -> str:
+        if self._tree is None:
+            from parity import gitutil  # noqa: PLC0415
+
+            self._tree = tree_digest(self.root, gitutil.visible_files(self.root))
+        return self._tree
+
+    def _toolchain(self, invocation: Invocation) -> dict[str, str]:
+        from parity.toolchain import tool_versions  # noqa: PLC0415
+
+        names = ("cargo", "rustc") if invocation.kind == "cargo" else ("python",)
+        slot = (invocation.kind, invocation.cwd)
+        if slot not in self._toolchains:
+            env = {**os.environ, **dict(invocation.env)}
+            self._toolchains[slot] = tool_versions(
+                self.root / invocation.cwd, self.log_dir, names=names, env=env
+            )
+        return self._toolchains[slot]
+
+    def key(self, invocation: Invocation) -> str:
+        from parity import __version__  # noqa: PLC0415
+
+        return cache_key(
+            invocation,
+            tree=self._tree_digest(),
+            toolchain=self._toolchain(invocation),
+            tool_version=__version__,
+        )
+
+    def lookup(self, key: str) -> CommandResult | None:
+        try:
+            return self.cache.load(key)
+        except CacheEntryError as exc:
+            self.damaged.append(str(exc))
+            return None
+
+    def save(self, key: str, result: CommandResult) -> None:
+        self.cache.store(key, result)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from parity.cache import CacheSession
 from parity.errors import InputError
 from parity.junit import parse_junit
 from parity.libtest import LibtestParser
@@ -60,6 +62,11 @@ def execute_plan(
     results: dict[str, CommandResult] = {}
     setup_results: dict[str, CommandResult] = {}
     interrupted = False
+    cache = (
+        CacheSession(repo.root, options.cache_dir or repo.root / ".parity-cache", log_dir)
+        if options.cache
+        else None
+    )
     for invocation in plan.invocations:
         if only is not None and invocation.key not in only:
             continue
@@ -81,6 +88,13 @@ def execute_plan(
             )
             continue
         try:
+            cache_key = cache.key(invocation) if cache else ""
+            hit = cache.lookup(cache_key) if cache else None
+            if hit is not None:
+                results[invocation.key] = replace(hit, key=invocation.key, display=invocation.display)
+                if on_event:
+                    on_event("cached", invocation, results[invocation.key])
+                continue
             if invocation.job in plan.setups and invocation.job not in setup_results:
                 setup_results[invocation.job] = _run_setups(
                     repo, plan.setups[invocation.job], log_dir, timeout, run, on_event
@@ -107,6 +121,8 @@ def execute_plan(
                 retries=retries,
             )
             results[invocation.key] = result
+            if cache:
+                cache.save(cache_key, result)
             if on_event:
                 on_event("done", invocation, result)
         except KeyboardInterrupt as exc:
@@ -250,8 +266,6 @@ def _run_one(
 
 
 def _with(result: CommandResult, **changes: object) -> CommandResult:
-    from dataclasses import replace  # noqa: PLC0415
-
     return replace(result, **changes)  # type: ignore[arg-type]
 
 

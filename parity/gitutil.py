@@ -24,6 +24,7 @@ __all__ = [
     "status_paths",
     "toplevel",
     "tree_of",
+    "visible_files",
 ]
 
 # Read-only queries must not take the index lock or refresh it (`git status` would otherwise write it),
@@ -200,3 +201,15 @@ def export_tree(cwd: Path, rev: str, destination: Path) -> str:
         lines = [line for line in stderr.splitlines() if line.strip()]
         return lines[0].removeprefix("fatal: ") if lines else f"`git archive` exited {code}"
     return error
+
+
+def visible_files(cwd: Path) -> list[str] | None:
+    """Tracked plus untracked-not-ignored files below `cwd`, relative to it; None outside git.
+
+    This is what a command run from the checkout can see, and what the result cache hashes.
+    """
+    result = run_git(cwd, "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", ".")
+    if not result.ok:
+        return None
+    names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted({name for name in names if name})

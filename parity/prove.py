@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path  # noqa: TC003 - used at runtime by dataclass fields
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,7 @@ from parity.execute import execute_plan, run_argv, setup_failure
 from parity.plan import Plan, build_plan, filter_rows, key_of
 from parity.results import CommandResult, CommandStatus
 from parity.runner import RunRecord, run_command
+from parity.shard import ShardSpec, assign_shards
 from parity.verdicts import Disagreement, ProofInputs, RowVerdict, judge_rows
 
 if TYPE_CHECKING:
@@ -36,6 +37,10 @@ class ProveOptions:
     log_dir: Path | None = None
     for_signoff: bool = False
     verbose: bool = False
+    cache: bool = True  # sign-off always runs with cache=False
+    cache_dir: Path | None = None  # default: .parity-cache in the repository
+    shard: ShardSpec | None = None
+    durations: dict[str, float] = field(default_factory=dict)  # invocation key -> seconds, for sharding
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,11 +55,14 @@ class ProveReport:
     duration: float
     for_signoff: bool = False
     impacts: dict[str, tuple[int, ...]] = field(default_factory=dict)  # failing test -> rows citing it
+    assigned: frozenset[str] | None = None  # --shard: the invocation keys this shard ran
 
     @property
     def exit_code(self) -> int:
         if self.interrupted:
             return 130
+        if self.assigned is not None:
+            return 0  # a shard proves only part of the plan: `parity merge` decides
         accepted = ("proven",) if self.for_signoff else ("proven", "flaky")
         return 1 if any(r.claims_proof and r.verdict.value not in accepted for r in self.rows) else 0
 
@@ -88,12 +96,17 @@ def prove(
 ) -> ProveReport:
     started = time.monotonic()
     check, rows, plan = prepare(repo, options)
+    only = None
+    if options.shard is not None:
+        assignment = assign_shards(plan.invocations, options.shard.count, options.durations)
+        only = {key for key, index in assignment.items() if index == options.shard.index}
     results, setup_results, interrupted = execute_plan(
-        repo, plan, options, run=run, on_event=on_event, on_line=on_line
+        repo, plan, options, run=run, only=only, on_event=on_event, on_line=on_line
     )
-    return judge(
+    report = judge(
         repo, options, check, rows, plan, results, setup_results, interrupted=interrupted, started=started
     )
+    return replace(report, assigned=frozenset(only) if only is not None else None)
 
 
 def judge(

@@ -59,6 +59,13 @@ def _stop_group(process: subprocess.Popen[bytes], grace: float = 3.0) -> None:
         return
 
 
+def _emit(raw: bytes, last: str, on_line: Callable[[str], None] | None) -> str:
+    line = raw.decode("utf-8", "replace").rstrip("\r")
+    if on_line is not None:
+        on_line(line)
+    return line if line.strip() else last
+
+
 def run_command(
     argv: Sequence[str],
     *,
@@ -70,12 +77,47 @@ def run_command(
 ) -> RunRecord:
     """Spawn `argv` in `cwd`, write stdout+stderr (merged, in order) to `log_path` as it arrives."""
     started = time.monotonic()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    executable = shutil.which(argv[0], path=env.get("PATH")) if argv else None
+    # Stream into a private file and rename at the end: a concurrent run of the same command, or a
+    # kill, never leaves a torn log under the final name.
+    partial = log_path.with_name(f".{log_path.name}.{os.getpid()}.partial")
+    try:
+        record = _run(
+            argv,
+            executable,
+            cwd=cwd,
+            env=env,
+            partial=partial,
+            log_path=log_path,
+            timeout=timeout,
+            on_line=on_line,
+            started=started,
+        )
+    finally:
+        if partial.exists():
+            partial.replace(log_path)
+    if record.interrupted:
+        raise KeyboardInterrupt(record)
+    return record
+
+
+def _run(
+    argv: Sequence[str],
+    executable: str | None,
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    partial: Path,
+    log_path: Path,
+    timeout: float,
+    on_line: Callable[[str], None] | None,
+    started: float,
+) -> RunRecord:
     digest = hashlib.sha256()
     size = 0
     last = ""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    executable = shutil.which(argv[0], path=env.get("PATH")) if argv else None
-    with log_path.open("wb") as log:
+    with partial.open("wb") as log:
         if not argv or executable is None:
             message = f"executable `{argv[0] if argv else ''}` not found on PATH"
             return RunRecord(
@@ -137,31 +179,24 @@ def run_command(
                 digest.update(chunk)
                 size += len(chunk)
                 pending += chunk
-                while True:
-                    cut = pending.find(b"\n")
-                    if cut < 0:
-                        if len(pending) > MAX_LINE:
-                            cut = MAX_LINE - 1
-                        else:
-                            break
-                    line = pending[: cut + 1].decode("utf-8", "replace").rstrip("\r\n")
-                    pending = pending[cut + 1 :]
-                    if line.strip():
-                        last = line
-                    if on_line is not None:
-                        on_line(line)
+                if b"\n" in chunk:
+                    # One split per chunk: slicing line by line would copy the buffer once per line.
+                    *lines, pending = pending.split(b"\n")
+                    for raw in lines:
+                        last = _emit(raw, last, on_line)
+                while len(pending) > MAX_LINE:
+                    last = _emit(pending[:MAX_LINE], last, on_line)
+                    pending = pending[MAX_LINE:]
         except KeyboardInterrupt:
             interrupted = True
             _stop_group(process)
         finally:
             selector.close()
             process.stdout.close()
-        if pending and on_line is not None:
-            tail = pending.decode("utf-8", "replace")
-            on_line(tail)
-            last = tail.strip() or last
+        if pending:
+            last = _emit(pending, last, on_line)
         exit_code = process.wait()
-    record = RunRecord(
+    return RunRecord(
         argv=tuple(argv),
         cwd=str(cwd),
         exit_code=None if timed_out or interrupted else exit_code,
@@ -173,6 +208,3 @@ def run_command(
         interrupted=interrupted,
         last_line=last,
     )
-    if interrupted:
-        raise KeyboardInterrupt(record)
-    return record

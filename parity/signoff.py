@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import re
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from parity.manifest import (
 from parity.model import Verdict
 from parity.prove import ProveOptions, prove, run_argv
 from parity.runner import run_command
+from parity.toolchain import tool_versions
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -41,7 +41,6 @@ __all__ = ["DEFAULT_DIR", "Blocker", "SignoffOptions", "SignoffResult", "sign_of
 DEFAULT_DIR = "docs/parity/signoff"
 _RELEASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _SHOWN = 5  # dirty paths named in the refusal
-_TOOLS = {"cargo": ("cargo", "--version"), "rustc": ("rustc", "--version"), "python": ("python", "--version")}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,7 +109,7 @@ def sign_off(
     if output.exists() and not options.force:
         raise InputError(label, "already exists; refusing to overwrite it", hint="pass --force to replace it")
     previous, previous_label = _previous(root, options, output)
-    report = prove(repo, ProveOptions(for_signoff=True), run=run, on_event=on_event, on_line=on_line)
+    report = prove(repo, ProveOptions(for_signoff=True, cache=False), run=run, on_event=on_event, on_line=on_line)
     if report.interrupted:
         raise KeyboardInterrupt
     blockers, unused = _blockers(report.rows, previous, options.accept)
@@ -291,25 +290,7 @@ def _accepted(blocker: Blocker) -> Blocker:
 
 def _toolchain(root: Path, run: Callable[..., RunRecord]) -> dict[str, str]:
     """Versions as the commands saw them (run in the repository: rust-toolchain.toml applies)."""
-    versions: dict[str, str] = {}
-    log_dir = root / ".parity-cache" / "logs"
-    for name, argv in _TOOLS.items():
-        record = run(
-            list(argv),
-            cwd=root,
-            env=dict(os.environ),
-            log_path=log_dir / f"toolchain-{name}.log",
-            timeout=120.0,
-        )
-        if record.start_error:
-            versions[name] = "missing"
-        elif not record.ok:
-            versions[name] = f"error: exit {record.exit_code}: {record.last_line}".rstrip(": ")
-        else:
-            versions[name] = record.last_line.strip()
-    versions["parity_python"] = platform.python_version()
-    versions["platform"] = platform.platform()
-    return versions
+    return tool_versions(root, root / ".parity-cache" / "logs", run=run)
 
 
 def _summary(report: ProveReport, blockers: Sequence[Blocker]) -> dict[str, Any]:

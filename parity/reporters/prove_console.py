@@ -150,17 +150,20 @@ class LiveView:
         self.live: object | None = None
 
     def event(self, kind: str, invocation: Invocation, result: CommandResult | None) -> None:
+        if kind == "cached" and (self.verbose or not self.console.is_terminal):
+            self.console.print(_plain(f"$ {invocation.display}"), style="bold", soft_wrap=True)
         if kind == "start":
             self.current = invocation.display
             self.started = time.monotonic()
             self.last_line = ""
             if self.verbose or not self.console.is_terminal:
-                self.console.print(_plain(f"$ {invocation.display}"), style="bold")
+                self.console.print(_plain(f"$ {invocation.display}"), style="bold", soft_wrap=True)
         elif result is not None and (self.verbose or not self.console.is_terminal):
             self.console.print(
                 _plain(
                     f"  -> {result.status.value}, exit {result.exit_code}, "
                     f"{result.executed} test(s), {result.duration:.1f}s"
+                    + (" (from the cache: nothing changed)" if kind == "cached" else "")
                 )
             )
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from parity.errors import InputError
 from parity.reporters.outputs import add_output_arguments, report_paths
 from parity.verbs.common import add_repo_argument, non_negative_int, open_repository, positive_float
 
 if TYPE_CHECKING:
-    import argparse
-
     from rich.console import Console
+
+    from parity.shard import ShardSpec
 
 __all__ = ["HELP", "configure", "run"]
 
@@ -57,6 +59,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="where command logs go (default: .parity-cache/logs in the repository)",
     )
+    parser.add_argument("--no-cache", action="store_true", help="re-run every command (ignore the cache)")
+    parser.add_argument(
+        "--cache-dir", type=Path, default=None, help="result cache (default: .parity-cache in the repository)"
+    )
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        default=None,
+        metavar="K/N",
+        help="run only shard K of N (balanced by known durations); combine results with `parity merge`",
+    )
+    parser.add_argument(
+        "--durations-from",
+        type=Path,
+        default=None,
+        metavar="REPORT",
+        help="a previous `prove --json` report whose durations balance the shards",
+    )
     parser.add_argument("--verbose", action="store_true", help="stream every command's output")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="stdout format")
     add_output_arguments(parser)
@@ -65,6 +85,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from rich.console import Console  # noqa: PLC0415
 
+    from parity.merge import load_durations, remember_durations, shard_fields  # noqa: PLC0415
     from parity.prove import ProveOptions, prepare, prove  # noqa: PLC0415
     from parity.reporters.json_report import dumps, prove_document  # noqa: PLC0415
     from parity.reporters.outputs import write_outputs  # noqa: PLC0415
@@ -80,7 +101,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         timeout=args.timeout,
         log_dir=args.log_dir,
         verbose=args.verbose,
+        cache=not args.no_cache,
+        cache_dir=args.cache_dir,
+        shard=args.shard,
+        durations=load_durations(repo, args.durations_from) if args.shard else {},
     )
+    if args.shard and not paths.json:
+        message = "a shard must write its result with --json PATH"
+        raise InputError("--shard", message, hint="add --json out/shard.json")
     if args.dry_run:
         _, _, plan = prepare(repo, options)
         print_plan(console, plan)
@@ -89,6 +117,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     with view.session():
         report = prove(repo, options, on_event=view.event, on_line=view.line)
     document = prove_document(report, root=repo.root)
+    if args.shard:
+        document.update(shard_fields(repo, report, args.shard, set(report.assigned or ())))
+    elif not report.interrupted:
+        remember_durations(repo, report)
     if args.format == "json":
         sys.stdout.write(dumps(document))
     else:
@@ -97,3 +129,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     # Written after an interrupted run too (the document says so); the exit code is then 130.
     write_outputs(document, paths, root=repo.root, force=args.force, stream=stream)
     return report.exit_code
+
+
+def _shard(text: str) -> ShardSpec:
+    from parity.shard import parse_shard  # noqa: PLC0415
+
+    try:
+        return parse_shard(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
