@@ -109,7 +109,9 @@ def sign_off(
     if output.exists() and not options.force:
         raise InputError(label, "already exists; refusing to overwrite it", hint="pass --force to replace it")
     previous, previous_label = _previous(root, options, output)
-    report = prove(repo, ProveOptions(for_signoff=True, cache=False), run=run, on_event=on_event, on_line=on_line)
+    report = prove(
+        repo, ProveOptions(for_signoff=True, cache=False), run=run, on_event=on_event, on_line=on_line
+    )
     if report.interrupted:
         raise KeyboardInterrupt
     blockers, unused = _blockers(report.rows, previous, options.accept)

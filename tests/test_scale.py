@@ -76,7 +76,7 @@ def test_cache_hits_and_every_kind_of_miss(tmp_path: Path) -> None:
 def test_a_truncated_entry_is_detected_and_re_run(tmp_path: Path) -> None:
     repo = copy_example(tmp_path)
     assert statuses(repo, "--row", CARGO_ROW) == ["ran"]
-    (entry,) = [p for p in (repo / ".parity-cache").glob("??/*.json")]
+    (entry,) = list((repo / ".parity-cache").glob("??/*.json"))
     full = entry.read_bytes()
     entry.write_bytes(full[: len(full) // 3])
     document = json.loads(parity(repo, "prove", "--row", CARGO_ROW, "--format", "json").stdout)
