@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import sys
 import tempfile
 import traceback
 from typing import TYPE_CHECKING
@@ -45,10 +46,13 @@ def _parser(verbs: dict[str, ModuleType]) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    verbs = _verbs()
-    args = _parser(verbs).parse_args(argv)
-    from rich.console import Console  # noqa: PLC0415 - keep --help and --version fast
-
+    try:
+        verbs = _verbs()
+        args = _parser(verbs).parse_args(argv)
+        from rich.console import Console  # noqa: PLC0415 - keep --help and --version fast
+    except KeyboardInterrupt:  # Ctrl-C while still starting up: no traceback either
+        sys.stderr.write("parity: interrupted\n")
+        return EXIT_INTERRUPTED
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
     try:

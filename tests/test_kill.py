@@ -216,12 +216,6 @@ def test_prove_killed_anywhere_leaves_every_user_file_intact(built: Path, tmp_pa
     assert {130, -signal.SIGKILL} <= codes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.main loads every verb module, builds the parser and imports rich before its "
-    "`try`, so Ctrl-C in the first ~0.3 s prints a KeyboardInterrupt traceback and dies by SIGINT "
-    "instead of printing `parity: interrupted` and exiting 130",
-)
 def test_ctrl_c_while_parity_loads_its_verbs_is_a_clean_interrupt(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
