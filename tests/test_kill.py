@@ -45,13 +45,21 @@ def _has_option(verb: str, option: str) -> bool:
 
 
 def snapshot(repo: Path) -> dict[str, str]:
-    """sha256 of every file the user owns (everything but parity's cache)."""
+    """sha256 of every file the user owns (not parity's cache, not a killed writer's temp file)."""
     files = {}
     for path in sorted(repo.rglob("*")):
         rel = path.relative_to(repo).as_posix()
-        if path.is_file() and not rel.startswith(OWN):
+        if path.is_file() and not rel.startswith(OWN) and not _dead_writers_temp(path):
             files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return files
+
+
+def _dead_writers_temp(path: Path) -> bool:
+    """`.NAME.<pid>.XXXX.tmp` whose writer is gone: the next write of NAME removes it."""
+    if not (path.name.startswith(".") and path.name.endswith(".tmp")):
+        return False
+    parts = path.name[1:].removesuffix(".tmp").rsplit(".", 2)
+    return len(parts) == 3 and parts[1].isdigit() and not Path(f"/proc/{parts[1]}").exists()
 
 
 def temp_files(top: Path) -> list[str]:
@@ -60,13 +68,7 @@ def temp_files(top: Path) -> list[str]:
     A SIGKILL between mkstemp and rename can leave a dead writer's temp file; the next write of
     the same file removes it (tests/test_atomicfile.py proves that), so only those are tolerated.
     """
-    left = []
-    for path in top.rglob(".*.tmp"):
-        parts = path.name[1:].removesuffix(".tmp").rsplit(".", 2)
-        pid = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
-        if pid is None or Path(f"/proc/{pid}").exists():
-            left.append(path.relative_to(top).as_posix())
-    return sorted(left)
+    return sorted(p.relative_to(top).as_posix() for p in top.rglob(".*.tmp") if not _dead_writers_temp(p))
 
 
 class Launcher:
