@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +57,7 @@ def tree_digest(root: Path, files: Iterable[str] | None = None) -> str:
         if not path.is_file() or path.is_symlink():
             continue
         digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(bytes.fromhex(_file_sha256(path)))
     return digest.hexdigest()
 
 
@@ -109,9 +110,7 @@ class ResultCache:
             result = CommandResult.from_dict(payload)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CacheEntryError(f"{entry_path}: unreadable cache entry ({exc})") from None
-        if result.log_sha256 and (
-            not log_path.is_file() or hashlib.sha256(log_path.read_bytes()).hexdigest() != result.log_sha256
-        ):
+        if result.log_sha256 and (not log_path.is_file() or _file_sha256(log_path) != result.log_sha256):
             raise CacheEntryError(f"{log_path}: cached log missing or altered")
         return replace(result, status=CommandStatus.CACHED, log_path=str(log_path))
 
@@ -121,7 +120,7 @@ class ResultCache:
             return
         entry_path, log_path = self._paths(key)
         if result.log_path and Path(result.log_path).is_file():
-            write_atomic(log_path, Path(result.log_path).read_bytes())
+            _copy_atomic(Path(result.log_path), log_path)
         payload = result.to_dict()
         entry: dict[str, Any] = {
             "format": CACHE_FORMAT,
@@ -133,6 +132,27 @@ class ResultCache:
         ignore = self.directory / ".gitignore"
         if not ignore.exists():
             write_atomic(ignore, "# created by parity: nothing here belongs in git\n*\n")
+
+
+def _file_sha256(path: Path) -> str:
+    """Hash in chunks: a cached log can be hundreds of MB."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    """Copy a log into the cache without holding it in memory: temp file in place, then rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.copy")
+    try:
+        shutil.copyfile(source, temp)
+        temp.replace(target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def _canonical(payload: Any) -> bytes:
