@@ -50,7 +50,7 @@ def _direct(repo: Path, env: dict[str, str], commands: list[dict[str, Any]], log
 
 def run(*, repeat: int, keep: bool) -> list[Figure]:
     env = bench_env()
-    name = "prove overhead: example, prove / direct (warm build, cold cache)"
+    name = "prove overhead: example, prove --no-cache / direct (warm build)"
     with scratch("prove", keep=keep) as work:
         repo = copy_tree(EXAMPLE, work / "arco-mini")
         print(f"  warm-up prove (builds the example into {env['CARGO_TARGET_DIR']}) ...", file=sys.stderr)
@@ -73,7 +73,7 @@ def run(*, repeat: int, keep: bool) -> list[Figure]:
 
         def pair() -> Timing:
             direct.append(_direct(repo, env, commands, work / "direct"))
-            proves.append(_prove(repo, env, "--no-setup"))
+            proves.append(_prove(repo, env, "--no-setup", "--no-cache"))
             return Timing(wall=direct[-1].wall + proves[-1].wall, cpu=0.0, exit_code=0)
 
         print(f"  timing prove and the {len(commands)} commands directly, interleaved ...", file=sys.stderr)

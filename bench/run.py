@@ -14,9 +14,10 @@ import time
 import check_speed
 import prove_memory
 import prove_overhead
+import prove_scale
 from measure import Figure, machine_facts
 
-BENCHMARKS = ("check", "overhead", "memory")
+BENCHMARKS = ("check", "overhead", "scale", "memory")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
         choices=BENCHMARKS,
         default=[],
         help="run only this benchmark (repeatable): check = (a) check time and scaling, "
-        "overhead = (b) prove vs direct commands, memory = (e) prove peak RSS under a flood",
+        "overhead = (b) prove vs direct commands, scale = (c) cached re-run and (d) shards, "
+        "memory = (e) prove peak RSS under a flood",
     )
     parser.add_argument("--repeat", type=int, default=3, metavar="N", help="best of N timings (default 3)")
     parser.add_argument(
@@ -87,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     if "overhead" in chosen:
         print("(b) parity prove overhead", file=sys.stderr)
         figures += prove_overhead.run(repeat=args.repeat, keep=args.keep)
+    if "scale" in chosen:
+        print("(c) cached re-run, (d) shards", file=sys.stderr)
+        figures += prove_scale.run(keep=args.keep)
     if "memory" in chosen:
         print("(e) parity prove memory", file=sys.stderr)
         figures += prove_memory.run(mb=args.flood_mb, keep=args.keep)

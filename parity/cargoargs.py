@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -241,6 +242,12 @@ _TARGET_FLAGS = {"--lib", "--bins", "--tests", "--benches", "--examples", "--all
 
 
 def parse_cargo_test(argv: list[str] | tuple[str, ...]) -> CargoTestArgs | None:
+    """Memoised by argv: a matrix asks about the same dozen commands thousands of times."""
+    return _parse_cargo_test_cached(tuple(argv))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cargo_test_cached(argv: tuple[str, ...]) -> CargoTestArgs | None:
     """Parse `cargo [+toolchain] [global opts] test|t ...`; None if argv is not `cargo test`."""
     tokens = list(argv)
     while tokens and (tokens[0] == "env" or _ENV_ASSIGNMENT.fullmatch(tokens[0])):

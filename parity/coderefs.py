@@ -150,7 +150,7 @@ def drift(name: str, ref: EvidenceRef, column: str, found: Sequence[Symbol | Tes
             column=column,
             ref=ref.token,
             message=f"`{name}` is at `{ref.path}:{line}`, not line {ref.line}",
-            hint=f"cite `{ref.path}:{line}`",
+            hint=f"cite `{ref.path}:{line}` (`parity fix --write` does it)",
         )
     where = ", ".join(str(s.line) for s in found)
     qualified = sorted({s.qualname for s in found if s.qualname != name})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -228,6 +229,12 @@ def pytest_launcher(argv: list[str] | tuple[str, ...]) -> tuple[int, str | None]
 
 
 def parse_pytest(argv: list[str] | tuple[str, ...]) -> PytestArgs | None:
+    """Memoised by argv: a matrix asks about the same dozen commands thousands of times."""
+    return _parse_pytest_cached(tuple(argv))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_pytest_cached(argv: tuple[str, ...]) -> PytestArgs | None:
     """Parse a pytest invocation; None if argv does not run pytest."""
     found = pytest_launcher(argv)
     if found is None:

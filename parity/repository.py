@@ -48,6 +48,8 @@ class Repository:
         self._pytest: dict[str, PytestConfig | InputError] = {}
         self._paths: dict[str, PathInfo] = {}
         self._lines: dict[str, int] = {}
+        self._workflow_files: tuple[str, ...] | None = None
+        self.memo: dict[tuple[str, ...], object] = {}  # analyses' per-run memo (e.g. matched CI commands)
 
     @cached_property
     def matrices(self) -> tuple[Matrix, ...]:
@@ -138,6 +140,11 @@ class Repository:
 
         A file whose real path leaves the repository is never a trust root, whatever its name.
         """
+        if self._workflow_files is None:
+            self._workflow_files = self._list_workflow_files()
+        return self._workflow_files
+
+    def _list_workflow_files(self) -> tuple[str, ...]:
         if self.config.workflows:
             names: tuple[str, ...] = self.config.workflows
         else:

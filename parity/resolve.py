@@ -7,7 +7,7 @@ The records live in `citation`, path and symbol checks in `coderefs`, test looku
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from parity.citation import CitedCommand, CitedTest, Problem, ResolvedRow
 from parity.coderefs import check_code_ref
@@ -17,7 +17,7 @@ from parity.testrefs import resolve_tests
 if TYPE_CHECKING:
     from parity.matrix import Row
     from parity.repository import Repository
-    from parity.workflow import Command
+    from parity.workflow import Command, CommandMatch, Workflow
 
 __all__ = ["CitedCommand", "CitedTest", "Problem", "ResolvedRow", "resolve_row"]
 
@@ -48,8 +48,6 @@ def resolve_row(repo: Repository, row: Row) -> ResolvedRow:
 
 
 def _resolve_ci(repo: Repository, ci: CiRef, column: str, problems: list[Problem]) -> list[CitedCommand]:
-    from parity.workflow import job_gating, match_command, step_gating  # noqa: PLC0415
-
     if ci.workflow not in repo.workflow_files():
         known = ", ".join(repo.workflow_files()) or "none"
         problems.append(
@@ -78,7 +76,12 @@ def _resolve_ci(repo: Repository, ci: CiRef, column: str, problems: list[Problem
         return []
     cited: list[CitedCommand] = []
     for text in ci.commands:
-        match = match_command(workflow, ci.job, text)
+        # Thousands of rows cite the same dozen commands: match and gate each once.
+        memo_key = ("ci", ci.workflow, ci.job, text)
+        if memo_key not in repo.memo:
+            repo.memo[memo_key] = _match_and_gate(workflow, ci.job, text)
+        memo = cast("tuple[CommandMatch, bool, str, dict[str, str]]", repo.memo[memo_key])
+        match, gates, reason, env = memo
         if match.kind is None or match.command is None or match.step is None or match.job is None:
             problems.append(
                 Problem(
@@ -91,10 +94,6 @@ def _resolve_ci(repo: Repository, ci: CiRef, column: str, problems: list[Problem
                 )
             )
             continue
-        job_gate = job_gating(workflow, match.job)
-        step_gate = step_gating(workflow, match.job, match.step, match.command)
-        gates = job_gate.gates and step_gate.gates
-        reason = "; ".join(r for r in (job_gate.reason, step_gate.reason) if r)
         if not gates:
             problems.append(
                 Problem(
@@ -128,10 +127,25 @@ def _resolve_ci(repo: Repository, ci: CiRef, column: str, problems: list[Problem
                 added_args=tuple(match.added_args),
                 gates=gates,
                 gating_reason=reason,
-                env=dict(workflow.effective_env(match.job, match.step, match.command)),
+                env=dict(env),
             )
         )
     return cited
+
+
+def _match_and_gate(
+    workflow: Workflow, job_id: str, text: str
+) -> tuple[CommandMatch, bool, str, dict[str, str]]:
+    from parity.workflow import job_gating, match_command, step_gating  # noqa: PLC0415
+
+    match = match_command(workflow, job_id, text)
+    if match.kind is None or match.command is None or match.step is None or match.job is None:
+        return match, False, "", {}
+    job_gate = job_gating(workflow, match.job)
+    step_gate = step_gating(workflow, match.job, match.step, match.command)
+    reason = "; ".join(r for r in (job_gate.reason, step_gate.reason) if r)
+    env = dict(workflow.effective_env(match.job, match.step, match.command))
+    return match, job_gate.gates and step_gate.gates, reason, env
 
 
 _MAX_CANDIDATES = 6

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from parity.cratelayout import CargoTarget, Package, Placement, find_package, guess_placement, place_file
@@ -31,7 +31,8 @@ _SEPARATOR = re.compile(r"::|\.")
 
 
 def _segments(name: str) -> tuple[str, ...]:
-    return tuple(s.removeprefix("r#") for s in _SEPARATOR.split(name.strip()) if s)
+    parts = name.strip().replace(".", "::").split("::")
+    return tuple(s.removeprefix("r#") for s in parts if s)
 
 
 def _ends_with(full: tuple[str, ...], tail: tuple[str, ...]) -> bool:
@@ -51,6 +52,10 @@ class FileIndex:
     reachable: bool = True  # False: a Rust file outside every package, or no `mod` item reaches it
     targets: tuple[CrateTarget, ...] = ()  # every target that compiles the file (e.g. tests/common/mod.rs)
     package: Package | None = None
+    # Built on the first lookup: every qualname suffix -> its symbols (a matrix asks thousands of times).
+    _by_suffix: dict[tuple[str, ...], tuple[Symbol, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def find_symbol(self, name: str) -> tuple[Symbol, ...]:
         """By bare name or qualname suffix: `Variant`, `Enum::Variant`, `Foo::new`, `Class.method`,
@@ -58,16 +63,22 @@ class FileIndex:
         text = " ".join(name.split())
         if text.startswith("impl "):
             return tuple(s for s in self.symbols if s.kind is SymbolKind.IMPL and s.name == text)
-        wanted = _segments(text)
+        if not self._by_suffix and self.symbols:
+            self._build_suffix_index()
+        return self._by_suffix.get(_segments(text), ())
+
+    def _build_suffix_index(self) -> None:
         prefix = _segments(self.crate.module_path) if self.crate and self.reachable else ()
-        found = []
-        for symbol in self.symbols:
+        found: dict[tuple[str, ...], list[Symbol]] = {}
+        for symbol in self.symbols:  # in file order, so results keep the order of definition
             if symbol.kind is SymbolKind.IMPL:
                 continue
-            own = _segments(symbol.qualname)
-            if _ends_with(own, wanted) or _ends_with((*prefix, *own), wanted):
-                found.append(symbol)
-        return tuple(found)
+            full = (*prefix, *_segments(symbol.qualname))
+            for start in range(len(full)):
+                bucket = found.setdefault(full[start:], [])
+                if not bucket or bucket[-1] is not symbol:
+                    bucket.append(symbol)
+        self._by_suffix.update((key, tuple(value)) for key, value in found.items())
 
     def find_test(self, name: str) -> tuple[TestItem, ...]:
         """By function name, full name (libtest name / pytest node id), or `Class::method`/`Class.method`.

@@ -173,7 +173,7 @@ def test_code_moved_down_40_lines_is_line_drift_at_the_new_line(
             code="line-drift",
             ref=old[name],
             message=f"`{name}` is at `{RUN_KEY}:{new[name]}`, not line {was}",
-            hint=f"cite `{RUN_KEY}:{new[name]}`",
+            hint=f"cite `{RUN_KEY}:{new[name]}` (`parity fix --write` does it)",
         )
 
     code, document = check(example, capsys)
