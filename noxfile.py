@@ -51,6 +51,13 @@ def parity_prove(session: nox.Session) -> None:
     session.run("parity", "prove", *_with_repo(session.posargs))
 
 
+@nox.session(name="parity-merge", reuse_venv=True, default=False)
+def parity_merge(session: nox.Session) -> None:
+    """Combine `parity-prove -- --shard K/N --json FILE` results into the final verdicts and reports."""
+    session.install("-e", ".")
+    session.run("parity", "merge", *_with_repo(session.posargs))
+
+
 @nox.session(name="parity-signoff", reuse_venv=True, default=False)
 def parity_signoff(session: nox.Session) -> None:
     """Prove everything at a clean commit and write docs/parity/signoff/<release>.json (pass --release)."""

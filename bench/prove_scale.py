@@ -38,12 +38,14 @@ def _cached(work: Path, env: dict[str, str]) -> Figure:
         cwd=work,
         env=env,
         output=work / "first.json",
+        errors=work / "first.err",
     )
     second = run_timed(
         parity_argv("prove", "--repo", str(repo), "--format", "json"),
         cwd=work,
         env=env,
         output=work / "second.json",
+        errors=work / "second.err",
     )
     statuses = [c["status"] for c in json.loads((work / "second.json").read_text())["commands"]]
     all_cached = bool(statuses) and set(statuses) == {"cached"}
@@ -140,6 +142,7 @@ def _shards(work: Path, env: dict[str, str]) -> Figure:
         cwd=work,
         env=env,
         output=work / "merged.json",
+        errors=work / "merged.err",
     )
     summary = json.loads((work / "merged.json").read_text())["summary"] if merged.exit_code == 0 else {}
     ratio = four / one.wall

@@ -17,7 +17,7 @@ def register(
     extra_install: Sequence[str] = ("pytest",),
     prefix: str = "parity",
 ) -> tuple[str, ...]:
-    """Define `parity-check`, `parity-prove`, `parity-fix` and `parity-signoff` in the calling noxfile.
+    """Define `parity-check`, `-prove`, `-fix`, `-signoff` and `-merge` in the calling noxfile.
 
     Usage in a noxfile (with parity importable where nox runs, e.g. a PEP 723 header
     `dependencies = ["nox", "parity"]`)::
@@ -45,4 +45,5 @@ def register(
     make("prove", extra_install, "Run every cited CI command and prove each cited test passed under it.")
     make("fix", (), "Show (or --write) line-number fixes for drifted evidence refs.")
     make("signoff", extra_install, "Full proof for a release; writes a sign-off manifest.")
-    return tuple(f"{prefix}-{verb}" for verb in ("check", "prove", "fix", "signoff"))
+    make("merge", (), "Combine `parity-prove -- --shard K/N --json FILE` results into one report.")
+    return tuple(f"{prefix}-{verb}" for verb in ("check", "prove", "fix", "signoff", "merge"))

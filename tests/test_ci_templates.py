@@ -18,7 +18,12 @@ from parity.cli import _parser, _verbs
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = ROOT / "ci"
-TEMPLATES = ("parity-main-gate.yml", "parity-pr-check.yml", "parity-release-signoff.yml")
+TEMPLATES = (
+    "parity-main-gate.yml",
+    "parity-pr-check.yml",
+    "parity-release-signoff.yml",
+    "parity-sharded.yml",
+)
 REPORTS = ("out/parity.xml", "out/parity.json", "out/parity.md")
 
 
@@ -64,6 +69,7 @@ def test_templates_parse_with_their_triggers() -> None:
         "parity-main-gate.yml": {"push": {"branches": ["main"]}, "workflow_dispatch": None},
         "parity-pr-check.yml": {"pull_request": None},
         "parity-release-signoff.yml": {"push": {"tags": ["v*"]}},
+        "parity-sharded.yml": {"push": {"branches": ["main"]}, "workflow_dispatch": None},
     }
 
 
@@ -89,12 +95,27 @@ def test_nox_calls_are_exactly_the_documented_ones() -> None:
             ("parity-check", ["--markdown", "out/parity-check.md", "--json", "out/parity-check.json"])
         ],
         "parity-release-signoff.yml": [("parity-signoff", ["--release", "$RELEASE"])],
+        "parity-sharded.yml": [
+            ("parity-prove", ["--shard", "$SHARD/4", "--json", "out/shard-$SHARD.json"]),
+            (
+                "parity-merge",
+                [
+                    *(f"shards/out/shard-{k}.json" for k in range(1, 5)),
+                    "--junit",
+                    REPORTS[0],
+                    "--json",
+                    REPORTS[1],
+                    "--markdown",
+                    REPORTS[2],
+                ],
+            ),
+        ],
     }
 
 
 def test_every_session_the_templates_call_is_in_this_repositorys_noxfile() -> None:
     called = {session for name in TEMPLATES for session, _ in nox_calls(load(name))}
-    assert called == {"parity-check", "parity-prove", "parity-signoff"}
+    assert called == {"parity-check", "parity-prove", "parity-signoff", "parity-merge"}
     missing = called - listed_sessions(ROOT / "noxfile.py")
     assert not missing, f"noxfile.py has no session(s) {sorted(missing)}"
 
@@ -110,10 +131,15 @@ def test_every_session_the_templates_call_comes_with_register(tmp_path: Path) ->
 
 def test_the_parity_flags_the_templates_pass_exist() -> None:
     parser = _parser(_verbs())
-    verb = {"parity-check": "check", "parity-prove": "prove", "parity-signoff": "signoff"}
+    verb = {
+        "parity-check": "check",
+        "parity-prove": "prove",
+        "parity-signoff": "signoff",
+        "parity-merge": "merge",
+    }
     for name in TEMPLATES:
         for session, posargs in nox_calls(load(name)):
-            args = [a.replace("$RELEASE", "v1.2.3") for a in posargs]
+            args = [a.replace("$RELEASE", "v1.2.3").replace("$SHARD", "2") for a in posargs]
             parsed = parser.parse_args([verb[session], *args])
             assert parsed.verb == verb[session]
 

@@ -24,7 +24,7 @@ def test_register_defines_the_sessions_in_a_foreign_noxfile(tmp_path: Path) -> N
     )
     assert listed.returncode == 0, listed.stderr
     names = [line.split()[1] for line in listed.stdout.splitlines() if line.startswith(("* ", "- "))]
-    assert names == ["parity-check", "parity-prove", "parity-fix", "parity-signoff"]
+    assert names == ["parity-check", "parity-prove", "parity-fix", "parity-signoff", "parity-merge"]
     assert "Run every cited CI command" in listed.stdout
 
 
