@@ -25,7 +25,7 @@ __all__ = ["run"]
 CACHED_TARGET = 0.10  # cached re-run / first run
 SHARD_TARGET = 0.35  # 4-shard wall time / 1-shard wall time
 STEPS = 8
-SLEEP = 2.0
+SLEEP = 4.0
 
 
 def _cached(work: Path, env: dict[str, str]) -> Figure:

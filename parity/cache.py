@@ -184,10 +184,21 @@ class CacheSession:
         slot = (invocation.kind, invocation.cwd)
         if slot not in self._toolchains:
             env = {**os.environ, **dict(invocation.env)}
-            self._toolchains[slot] = tool_versions(
-                self.root / invocation.cwd, self.log_dir, names=names, env=env
-            )
+            # One log folder per probe slot: the probes of several slots run at once (prime).
+            logs = self.log_dir / "toolchain" / hashlib.sha256("\0".join(slot).encode()).hexdigest()[:12]
+            self._toolchains[slot] = tool_versions(self.root / invocation.cwd, logs, names=names, env=env)
         return self._toolchains[slot]
+
+    def prime(self, invocations: Iterable[Invocation]) -> None:
+        """Hash the tree and probe every toolchain the plan needs at once (the probes run in parallel)."""
+        from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+        todo = {(i.kind, i.cwd): i for i in invocations if (i.kind, i.cwd) not in self._toolchains}
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            tree = pool.submit(self._tree_digest)
+            for future in [pool.submit(self._toolchain, i) for i in todo.values()]:
+                future.result()
+            tree.result()
 
     def key(self, invocation: Invocation) -> str:
         from parity import __version__  # noqa: PLC0415
