@@ -88,17 +88,20 @@ def cache_key(invocation: Invocation, *, tree: str, toolchain: Mapping[str, str]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResultCache:
-    """`<dir>/<key[:2]>/<key>.json` (entry with a checksum) and `<key>.log` (the command's log)."""
+    """`<dir>/<key[:2]>/<key>.json` (entry with a checksum) and `<key>.<sha>.log` (the command's log)."""
 
     directory: Path
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        folder = self.directory / key[:2]
-        return folder / f"{key}.json", folder / f"{key}.log"
+    def _entry(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def _log(self, key: str, log_sha256: str) -> Path:
+        """Named by content, so two runs storing one key at once never pair an entry with the other's log."""
+        return self.directory / key[:2] / f"{key}.{log_sha256[:16]}.log"
 
     def load(self, key: str) -> CommandResult | None:
         """The cached result, or None on a miss; a damaged entry raises CacheEntryError."""
-        entry_path, log_path = self._paths(key)
+        entry_path = self._entry(key)
         if not entry_path.exists():
             return None
         try:
@@ -110,6 +113,7 @@ class ResultCache:
             result = CommandResult.from_dict(payload)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CacheEntryError(f"{entry_path}: unreadable cache entry ({exc})") from None
+        log_path = self._log(key, result.log_sha256)
         if result.log_sha256 and (not log_path.is_file() or _file_sha256(log_path) != result.log_sha256):
             raise CacheEntryError(f"{log_path}: cached log missing or altered")
         return replace(result, status=CommandStatus.CACHED, log_path=str(log_path))
@@ -118,9 +122,9 @@ class ResultCache:
         """Keep only complete, meaningful results: never errors, interruptions or refusals."""
         if result.status is not CommandStatus.RAN:
             return
-        entry_path, log_path = self._paths(key)
+        entry_path = self._entry(key)
         if result.log_path and Path(result.log_path).is_file():
-            _copy_atomic(Path(result.log_path), log_path)
+            _copy_atomic(Path(result.log_path), self._log(key, result.log_sha256))
         payload = result.to_dict()
         entry: dict[str, Any] = {
             "format": CACHE_FORMAT,

@@ -43,7 +43,8 @@ def test_cache_round_trip_marks_cached_and_points_at_its_own_log(tmp_path: Path)
     loaded = cache.load("ab" + "0" * 62)
     assert loaded is not None
     assert (loaded.status, loaded.exit_code, loaded.duration) == (CommandStatus.CACHED, 0, 1.5)
-    assert loaded.log_path == str(tmp_path / "cache" / "ab" / ("ab" + "0" * 62 + ".log"))
+    sha = _result(tmp_path).log_sha256
+    assert loaded.log_path == str(tmp_path / "cache" / "ab" / f"{'ab' + '0' * 62}.{sha[:16]}.log")
     assert cache.load("cd" + "0" * 62) is None
     assert (tmp_path / "cache" / ".gitignore").read_text().endswith("*\n")
 
@@ -63,7 +64,8 @@ def test_truncated_or_altered_entries_are_detected(tmp_path: Path) -> None:
     with pytest.raises(CacheEntryError, match="checksum or format mismatch"):
         cache.load(key)
     entry.write_bytes(full)
-    (tmp_path / "cache" / "ef" / f"{key}.log").write_text("tampered\n")
+    (log,) = (tmp_path / "cache" / "ef").glob(f"{key}.*.log")
+    log.write_text("tampered\n")
     with pytest.raises(CacheEntryError, match="cached log missing or altered"):
         cache.load(key)
 

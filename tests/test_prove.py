@@ -140,13 +140,15 @@ def own_target(root: Path) -> Iterator[None]:
 
 
 def run_prove(root: Path, *, run: Any = run_command, **options: Any) -> ProveReport:
+    """Every test here is about really running commands: the result cache has its own tests."""
+    options.setdefault("cache", False)
     with own_target(root):
         return prove(Repository(load_config(root)), ProveOptions(**options), run=run)
 
 
 def prove_cli(root: Path, *args: str) -> int:
     with own_target(root):
-        return main(["prove", "--repo", str(root), *args])
+        return main(["prove", "--repo", str(root), "--no-cache", *args])
 
 
 def row_lines(root: Path, needles: dict[str, str]) -> dict[int, str]:

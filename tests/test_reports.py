@@ -175,7 +175,7 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         for name in GITHUB_VARIABLES:
             patch.delenv(name, raising=False)
         repo = Repository(load_config(root))
-        report = prove(repo, ProveOptions())
+        report = prove(repo, ProveOptions(cache=False))  # two real runs, not one run and a cache hit
         first = base / "first"
         write_outputs(
             prove_document(report, root=repo.root),
@@ -187,7 +187,7 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         patch.setenv("GITHUB_WORKSPACE", str(base))
         second = base / "second"
         reports = ("--junit", f"{second}/p.xml", "--json", f"{second}/p.json", "--markdown", f"{second}/p.md")
-        code, stdout, _ = cli("prove", "--repo", str(root), *reports)
+        code, stdout, _ = cli("prove", "--repo", str(root), "--no-cache", *reports)
     yield {
         "root": root,
         "report": report,
