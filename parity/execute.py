@@ -261,8 +261,60 @@ def _run_one(
             junit = parse_junit(junit_path)
         except InputError as exc:
             return _error(base, exc.render())
-        return _with(base, junit=junit)
+        result = _with(base, junit=junit)
+        if retries and any(r.outcome is Outcome.FAILED for r in junit.results):
+            result = _retry_pytest(repo, invocation, result, log_dir, timeout, run, retries)
+        return result
     return base
+
+
+def pytest_case(classname: str, name: str) -> str:
+    """How a pytest case is named in `CommandResult.retried`/`flaky` (JUnit classname and name)."""
+    return f"junit:{classname}::{name}"
+
+
+def _retry_pytest(
+    repo: Repository,
+    invocation: Invocation,
+    result: CommandResult,
+    log_dir: Path,
+    timeout: float,
+    run: Callable[..., RunRecord],
+    retries: int,
+) -> CommandResult:
+    """Re-run only the failed cases with pytest's own `--last-failed`, under the step's exact selection.
+
+    `--lf` reads the failures the first run recorded in pytest's cache, so the same argv (paths, -k, -m)
+    re-selects exactly those node ids; a case that then passes is flaky, not proven.
+    """
+    assert result.junit is not None  # noqa: S101
+    failing = sorted(
+        {pytest_case(r.classname, r.name) for r in result.junit.results if r.outcome is Outcome.FAILED}
+    )
+    flaky: set[str] = set()
+    remaining = set(failing)
+    for attempt in range(1, retries + 1):
+        if not remaining:
+            break
+        junit_path = log_dir / f"{invocation.key}.retry{attempt}.xml"
+        junit_path.unlink(missing_ok=True)
+        argv = [*run_argv(invocation, no_fail_fast=False, junit_path=junit_path), "--last-failed"]
+        run(
+            argv,
+            cwd=repo.root / invocation.cwd,
+            env=_env(invocation),
+            log_path=log_dir / f"{invocation.key}.retry{attempt}.log",
+            timeout=timeout,
+        )
+        try:
+            again = parse_junit(junit_path)
+        except InputError:
+            break
+        passed = {pytest_case(r.classname, r.name) for r in again.results if r.outcome is Outcome.PASSED}
+        still = {pytest_case(r.classname, r.name) for r in again.results if r.outcome is Outcome.FAILED}
+        flaky |= passed & remaining
+        remaining = (remaining - passed) | (still & remaining)
+    return _with(result, retried=tuple(failing), flaky=tuple(sorted(flaky)))
 
 
 def _with(result: CommandResult, **changes: object) -> CommandResult:

@@ -196,7 +196,7 @@ def _judge_under(
     ran = [o for o in outcomes if o[1] in (Outcome.PASSED, Outcome.FAILED)]
     _record_disagreement(cited, command, selection, ran=bool(ran), binary_ran=binary_ran, inputs=inputs)
     flaky = set(result.flaky)
-    failures = [o for o in ran if o[1] is Outcome.FAILED and o[0] not in flaky]
+    failures = [o for o in ran if o[1] is Outcome.FAILED and o[3] not in flaky]
     if failures:
         return TestVerdict(
             **base,
@@ -206,7 +206,7 @@ def _judge_under(
             log_path=result.log_path,
         )
     if ran:
-        if any(o[0] in flaky for o in ran):
+        if any(o[3] in flaky for o in ran):
             return TestVerdict(
                 **base, verdict=Verdict.FLAKY, reason="passed only on a retry", log_path=result.log_path
             )
@@ -228,7 +228,7 @@ def _judge_under(
 
 def _why_not_run(
     cited: CitedTest,
-    outcomes: list[tuple[str, Outcome, str]],
+    outcomes: list[tuple[str, Outcome, str, str]],
     result: CommandResult,
     selection: Selection,
     *,
@@ -281,7 +281,7 @@ def _record_disagreement(
 
 def _observe(
     cited: CitedTest, result: CommandResult, rootdir: str
-) -> tuple[list[tuple[str, Outcome, str]], bool] | None:
+) -> tuple[list[tuple[str, Outcome, str, str]], bool] | None:
     """(name, outcome, detail) for every observed result of the cited test(s), and whether its binary ran."""
     if cited.ref.language is Language.RUST and result.libtest is not None:
         return _observe_rust(result.libtest, cited)
@@ -290,9 +290,9 @@ def _observe(
     return None
 
 
-def _observe_rust(run: LibtestRun, cited: CitedTest) -> tuple[list[tuple[str, Outcome, str]], bool]:
+def _observe_rust(run: LibtestRun, cited: CitedTest) -> tuple[list[tuple[str, Outcome, str, str]], bool]:
     crate = cited.crate
-    found: list[tuple[str, Outcome, str]] = []
+    found: list[tuple[str, Outcome, str, str]] = []
     binary_ran = False
     for summary in run.binaries:
         if crate is None or not _is_binary_of(summary.binary, crate, doctest=False):
@@ -301,7 +301,7 @@ def _observe_rust(run: LibtestRun, cited: CitedTest) -> tuple[list[tuple[str, Ou
     doc_ran = any(crate is not None and _is_binary_of(s.binary, crate, doctest=True) for s in run.binaries)
     for item in cited.items:
         for result in _rust_results(run, crate, item):
-            found.append((result.name, result.outcome, _detail(result)))
+            found.append((result.name, result.outcome, _detail(result), result.name))
     only_docs = all(i.is_doctest for i in cited.items)
     return found, doc_ran if only_docs else binary_ran
 
@@ -357,11 +357,11 @@ def _rust_results(run: LibtestRun, crate: CrateTarget | None, item: TestItem) ->
     ]
 
 
-def _observe_python(run: JunitRun, cited: CitedTest, rootdir: str) -> list[tuple[str, Outcome, str]]:
+def _observe_python(run: JunitRun, cited: CitedTest, rootdir: str) -> list[tuple[str, Outcome, str, str]]:
     file = cited.ref.path
     rel = posixpath.relpath(file, rootdir or ".") if rootdir else file
     module = rel.removesuffix(".py").replace("/", ".")
-    found: list[tuple[str, Outcome, str]] = []
+    found: list[tuple[str, Outcome, str, str]] = []
     by_case: dict[tuple[str, str], list[JunitResult]] = defaultdict(list)
     for result in run.results:
         by_case[(result.classname, result.name)].append(result)
@@ -376,7 +376,14 @@ def _observe_python(run: JunitRun, cited: CitedTest, rootdir: str) -> list[tuple
                 continue
             worst = _worst_case(cases)
             detail = worst.text or worst.message if worst.outcome is not Outcome.PASSED else ""
-            found.append((f"{file}::{'::'.join([*parts[:-1], case_name])}", worst.outcome, detail))
+            found.append(
+                (
+                    f"{file}::{'::'.join([*parts[:-1], case_name])}",
+                    worst.outcome,
+                    detail,
+                    f"junit:{case_class}::{case_name}",  # execute.pytest_case: how retries name it
+                )
+            )
     return found
 
 
