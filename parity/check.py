@@ -8,7 +8,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from parity.errors import InputError
 from parity.evidence import Language
 from parity.model import Finding, Location, Severity
 from parity.resolve import Problem, ResolvedRow, resolve_row
@@ -46,17 +45,10 @@ def run_check(repo: Repository) -> CheckReport:
     started = time.perf_counter()
     resolved: list[ResolvedRow] = []
     findings: list[Finding] = []
-    for matrix in repo.matrices:
-        if not matrix.rows:
-            raise InputError(
-                matrix.path,
-                "no parity matrix table found",
-                hint="add a table with the template's columns under a `## ` heading",
-            )
-        for row in matrix.rows:
-            item = resolve_row(repo, row)
-            resolved.append(item)
-            findings.extend(findings_for(repo, item))
+    for row in repo.matrix_rows():
+        item = resolve_row(repo, row)
+        resolved.append(item)
+        findings.extend(findings_for(repo, item))
     findings.extend(_csv_findings(repo))
     statuses = Counter(r.row.get(repo.config.columns.status) for r in resolved)
     return CheckReport(

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from parity.sourceindex import CrateTarget, TestItem
     from parity.workflow import Command, Step
 
-__all__ = ["CitedCommand", "CitedTest", "Problem", "ResolvedRow"]
+__all__ = ["CitedCommand", "CitedTest", "Problem", "ResolvedRow", "RowCommands"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,3 +72,13 @@ class ResolvedRow:
     commands: tuple[CitedCommand, ...]
     cited_tests: tuple[CitedTest, ...]
     problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RowCommands:
+    """A row with only its CI cell resolved: all `prove` needs to plan before the full check is done."""
+
+    row: Row
+    ci_refs: tuple[CiRef, ...]
+    commands: tuple[CitedCommand, ...]
+    problems: tuple[Problem, ...]  # the CI cell's own problems

@@ -52,8 +52,12 @@ def execute_plan(
     only: set[str] | None = None,
     on_event: Callable[[str, Invocation, CommandResult | None], None] | None = None,
     on_line: Callable[[str], None] | None = None,
+    keep_going: Callable[[], bool] = lambda: True,
 ) -> tuple[dict[str, CommandResult], dict[str, CommandResult], bool]:
-    """Run setups (once per job, before its first command), then each invocation; Ctrl-C stops cleanly."""
+    """Run setups (once per job, before its first command), then each invocation; Ctrl-C stops cleanly.
+
+    `keep_going` is asked before each command: False stops the run (the caller has an error to raise).
+    """
     config = repo.config
     log_dir = options.log_dir or (repo.root / ".parity-cache" / "logs")
     _prepare_log_dir(log_dir)
@@ -70,6 +74,8 @@ def execute_plan(
     for invocation in plan.invocations:
         if only is not None and invocation.key not in only:
             continue
+        if not keep_going():
+            break
         if interrupted:
             results[invocation.key] = CommandResult(
                 key=invocation.key,

@@ -6,18 +6,41 @@ import hashlib
 import json
 import shlex
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from parity.config import DEFAULT_ALLOWED_EXECUTABLES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from parity.citation import CitedCommand
     from parity.config import Config
-    from parity.resolve import CitedCommand, ResolvedRow
+    from parity.matrix import Row
     from parity.workflow import Workflow
 
-__all__ = ["Invocation", "Plan", "build_plan", "command_kind", "filter_rows", "key_of", "shell_refusal"]
+__all__ = [
+    "CitingRow",
+    "Invocation",
+    "Plan",
+    "build_plan",
+    "command_kind",
+    "filter_rows",
+    "key_of",
+    "shell_refusal",
+]
+
+
+class CitingRow(Protocol):
+    """A matrix row and the CI commands it cites (a fully resolved row, or only its CI cell)."""
+
+    @property
+    def row(self) -> Row: ...
+
+    @property
+    def commands(self) -> tuple[CitedCommand, ...]: ...
+
+
+_Row = TypeVar("_Row", bound=CitingRow)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,7 +95,9 @@ def _argv_of(
 
 
 def command_kind(argv: Sequence[str]) -> str | None:
-    from parity.selection import parse_cargo_test, parse_pytest  # noqa: PLC0415
+    # The argv parsers alone: the selection analysis behind `parity.selection` is the full check's.
+    from parity.cargoargs import parse_cargo_test  # noqa: PLC0415
+    from parity.pytestargs import parse_pytest  # noqa: PLC0415
 
     if parse_cargo_test(tuple(argv)) is not None:
         return "cargo"
@@ -117,13 +142,11 @@ def shell_refusal(command: CitedCommand, config: Config) -> str:
     return ""
 
 
-def filter_rows(
-    rows: Sequence[ResolvedRow], *, row_filters: Sequence[str], sections: Sequence[str]
-) -> list[ResolvedRow]:
+def filter_rows(rows: Sequence[_Row], *, row_filters: Sequence[str], sections: Sequence[str]) -> list[_Row]:
     """`--row TEXT` (capability substring or matrix line) and `--section NAME` (case-insensitive)."""
     if not row_filters and not sections:
         return list(rows)
-    chosen: list[ResolvedRow] = []
+    chosen: list[_Row] = []
     for item in rows:
         capability = next(iter(item.row.cells.values())).text if item.row.cells else ""
         by_row = any(
@@ -137,7 +160,7 @@ def filter_rows(
 
 
 def build_plan(
-    rows: Sequence[ResolvedRow],
+    rows: Sequence[CitingRow],
     config: Config,
     workflows: dict[str, Workflow],
     cwd_refusal: Callable[[str], str] = lambda _cwd: "",

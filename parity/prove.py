@@ -5,26 +5,29 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path  # noqa: TC003 - used at runtime by dataclass fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+from parity.background import Background
 from parity.errors import InputError
 from parity.execute import execute_plan, run_argv, setup_failure
 from parity.plan import Plan, build_plan, filter_rows, key_of
 from parity.results import CommandResult, CommandStatus
 from parity.runner import RunRecord, run_command
 from parity.shard import ShardSpec, assign_shards
-from parity.verdicts import Disagreement, ProofInputs, RowVerdict, judge_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from parity.check import CheckReport
     from parity.model import Finding
-    from parity.plan import Invocation
+    from parity.plan import CitingRow, Invocation
     from parity.repository import Repository
     from parity.resolve import ResolvedRow
+    from parity.verdicts import Disagreement, RowVerdict
 
-__all__ = ["ProveOptions", "ProveReport", "execute_plan", "prepare", "prove", "run_argv"]
+_Row = TypeVar("_Row", bound="CitingRow")
+
+__all__ = ["ProveOptions", "ProveReport", "execute_plan", "plan_commands", "prepare", "prove", "run_argv"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,23 +70,41 @@ class ProveReport:
         return 1 if any(r.claims_proof and r.verdict.value not in accepted for r in self.rows) else 0
 
 
+def plan_commands(repo: Repository, options: ProveOptions) -> Plan:
+    """The plan from the rows' CI cells alone: enough to start running before the full check is done."""
+    from parity.cicommands import resolve_commands  # noqa: PLC0415
+
+    rows = _chosen(repo, options, [resolve_commands(repo, row) for row in repo.matrix_rows()])
+    return _plan(repo, options, rows)
+
+
 def prepare(repo: Repository, options: ProveOptions) -> tuple[CheckReport, list[ResolvedRow], Plan]:
+    """The full static check, the chosen rows, and their plan (for --dry-run, merge and prove)."""
     from parity.check import run_check  # noqa: PLC0415
 
     check = run_check(repo)
-    rows = filter_rows(check.rows, row_filters=options.rows, sections=options.sections)
-    if (options.rows or options.sections) and not rows:
+    rows = _chosen(repo, options, check.rows)
+    return check, rows, _plan(repo, options, rows)
+
+
+def _chosen(repo: Repository, options: ProveOptions, rows: Sequence[_Row]) -> list[_Row]:
+    chosen = filter_rows(rows, row_filters=options.rows, sections=options.sections)
+    if (options.rows or options.sections) and not chosen:
         wanted = ", ".join([*options.rows, *options.sections])
         raise InputError(
             repo.config.matrices[0],
             f"no matrix row matches {wanted!r}",
             hint="--row takes a capability substring or a matrix line; --section a `## ` title",
         )
+    return chosen
+
+
+def _plan(repo: Repository, options: ProveOptions, rows: Sequence[CitingRow]) -> Plan:
     workflows = {c.workflow: repo.workflow(c.workflow) for r in rows for c in r.commands}
     plan = build_plan(rows, repo.config, workflows, cwd_refusal=lambda cwd: _cwd_refusal(repo, cwd))
     if not options.setup:
         plan = Plan(invocations=plan.invocations, setups={}, refused=plan.refused, setup_errors={})
-    return check, rows, plan
+    return plan
 
 
 def prove(
@@ -95,14 +116,28 @@ def prove(
     on_line: Callable[[str], None] | None = None,
 ) -> ProveReport:
     started = time.monotonic()
-    check, rows, plan = prepare(repo, options)
+    # Bad input that stops planning stops the run before any command starts. The full check needs
+    # only the files, not the commands' results, so it runs while the commands do.
+    plan = plan_commands(repo, options)
+    static = Background(lambda: prepare(repo, options), name="parity-static-check")
     only = None
     if options.shard is not None:
         assignment = assign_shards(plan.invocations, options.shard.count, options.durations)
         only = {key for key, index in assignment.items() if index == options.shard.index}
     results, setup_results, interrupted = execute_plan(
-        repo, plan, options, run=run, only=only, on_event=on_event, on_line=on_line
+        repo,
+        plan,
+        options,
+        run=run,
+        only=only,
+        on_event=on_event,
+        on_line=on_line,
+        keep_going=lambda: not static.failed,  # the check failed: its error ends the run anyway
     )
+    check, rows, checked_plan = static.result()
+    if checked_plan != plan:
+        message = "the plan built from the CI cells differs from the plan built from the full check"
+        raise RuntimeError(message)
     report = judge(
         repo, options, check, rows, plan, results, setup_results, interrupted=interrupted, started=started
     )
@@ -122,6 +157,8 @@ def judge(
     started: float,
 ) -> ProveReport:
     """Turn command results into verdicts (also used by `merge`, on results from several shards)."""
+    from parity.verdicts import ProofInputs, judge_rows  # noqa: PLC0415
+
     config = repo.config
     refused = {id(c): reason for c, reason in plan.refused}
     keys = {id(c): key_of(c, config) for r in rows for c in r.commands if id(c) not in refused}

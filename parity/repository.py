@@ -8,17 +8,17 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
-from parity.cargotoml import Workspace, load_workspace
 from parity.errors import InputError
-from parity.matrix import Matrix, read_matrix
-from parity.pytestconfig import PytestConfig, load_pytest_config
-from parity.sourceindex import FileIndex, index_file
+from parity.matrix import Matrix, Row, read_matrix
 from parity.workflow import Workflow, load_workflow
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from parity.cargotoml import Workspace
     from parity.config import Config
+    from parity.pytestconfig import PytestConfig
+    from parity.sourceindex import FileIndex
 
 __all__ = ["PathInfo", "Repository"]
 
@@ -54,6 +54,19 @@ class Repository:
     @cached_property
     def matrices(self) -> tuple[Matrix, ...]:
         return tuple(read_matrix(self.root, m, self.config.columns) for m in self.config.matrices)
+
+    def matrix_rows(self) -> list[Row]:
+        """Every row of every matrix, in order; a matrix without a table is unusable input."""
+        rows: list[Row] = []
+        for matrix in self.matrices:
+            if not matrix.rows:
+                raise InputError(
+                    matrix.path,
+                    "no parity matrix table found",
+                    hint="add a table with the template's columns under a `## ` heading",
+                )
+            rows.extend(matrix.rows)
+        return rows
 
     def path(self, cited: str) -> PathInfo:
         """Normalise a cited path and confine it to the repository (symlinks resolved)."""
@@ -121,17 +134,25 @@ class Repository:
             self._lines[rel] = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         return self._lines[rel]
 
+    # The source index, Cargo and pytest parsers load on first use: `prove` starts its first command
+    # before the full check (which needs them) has begun.
     def index(self, rel: str) -> FileIndex:
+        from parity.sourceindex import index_file  # noqa: PLC0415
+
         return _cached(self._indexes, rel, lambda: index_file(self.root, rel))
 
     def workflow(self, rel: str) -> Workflow:
         return _cached(self._workflows, rel, lambda: load_workflow(self.root, rel))
 
     def workspace(self, cwd: str) -> Workspace:
+        from parity.cargotoml import load_workspace  # noqa: PLC0415
+
         return _cached(self._workspaces, cwd, lambda: load_workspace(self.root, cwd))
 
     def pytest_config(self, cwd: str, argv: tuple[str, ...] = ()) -> PytestConfig:
         """pytest's own rootdir/inifile discovery: the command's paths, -c and --rootdir matter."""
+        from parity.pytestconfig import load_pytest_config  # noqa: PLC0415
+
         key = "\0".join((cwd, *argv))
         return _cached(self._pytest, key, lambda: load_pytest_config(self.root, cwd, argv))
 

@@ -26,6 +26,7 @@ from rich.console import Console
 
 from parity.cli import main
 from parity.config import load_config
+from parity.errors import InputError
 from parity.model import Outcome, Severity, Verdict
 from parity.prove import ProveOptions, ProveReport, prove
 from parity.reporters.json_report import prove_document
@@ -403,6 +404,31 @@ def test_dry_run_prints_the_plan_and_runs_nothing(example: Path, capsys: pytest.
         == f"  setup  job python-tests ({WORKFLOW}:{line_of(example / WORKFLOW, 'run: python -m pip')})"
     )
     assert not (example / ".parity-cache").exists()
+
+
+def test_static_check_error_found_while_commands_run_stops_the_run(
+    baseline: tuple[Path, int, dict[str, Any]],
+) -> None:
+    """prove plans from the CI cells and checks the rest while the commands run; an error the check
+    finds there (here an unreadable CSV sibling) is still unusable input, and no further command starts."""
+    root, _, _ = baseline
+    calls: list[list[str]] = []
+
+    def run(argv: list[str], **kwargs: Any) -> RunRecord:
+        calls.append(list(argv))
+        return run_command(argv, **kwargs)
+
+    csv_path = root / "docs/parity/dagster-parity-matrix.csv"
+    csv_path.write_bytes(b"Section,Capability\n\xff\n")
+    try:
+        with pytest.raises(InputError) as caught:
+            run_prove(root, run=run)
+    finally:
+        csv_path.unlink()
+    assert caught.value.render() == (
+        "docs/parity/dagster-parity-matrix.csv:2: not UTF-8 (byte 0xff) (save it as UTF-8)"
+    )
+    assert len(calls) < len(PLAN)  # the check takes milliseconds; the first command alone takes longer
 
 
 # --- broken tests, one row each --------------------------------------------------------------------

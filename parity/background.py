@@ -1,0 +1,43 @@
+"""Run one function on a thread and hand back its result, or re-raise its exception, when asked.
+
+`prove` runs its static check while the cited commands run: they are child processes that need no
+Python, so on a large matrix the check's seconds come off the wall time instead of adding to it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["Background"]
+
+T = TypeVar("T")
+
+
+class Background(Generic[T]):
+    def __init__(self, work: Callable[[], T], *, name: str) -> None:
+        self._work = work
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self._work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            self._error = exc
+
+    @property
+    def failed(self) -> bool:
+        """True once the work has raised: the caller can stop early instead of waiting for result()."""
+        return self._error is not None
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return cast("T", self._result)  # set whenever no error was raised
