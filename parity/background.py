@@ -18,12 +18,22 @@ T = TypeVar("T")
 
 
 class Background(Generic[T]):
-    def __init__(self, work: Callable[[], T], *, name: str) -> None:
+    """`start()` may come later than construction: work started early would compete for the GIL."""
+
+    def __init__(self, work: Callable[[], T], *, name: str, start: bool = True) -> None:
         self._work = work
         self._result: T | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        self._started = False
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start the work (once; later calls do nothing)."""
+        if not self._started:
+            self._started = True
+            self._thread.start()
 
     def _run(self) -> None:
         try:
@@ -37,6 +47,7 @@ class Background(Generic[T]):
         return self._error is not None
 
     def result(self) -> T:
+        self.start()
         self._thread.join()
         if self._error is not None:
             raise self._error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path  # noqa: TC003 - used at runtime by dataclass fields
@@ -114,12 +115,27 @@ def prove(
     run: Callable[..., RunRecord] = run_command,
     on_event: Callable[[str, Invocation, CommandResult | None], None] | None = None,
     on_line: Callable[[str], None] | None = None,
+    preload: Sequence[str] = (),
 ) -> ProveReport:
+    """Plan, run and judge. `preload` names modules the caller needs afterwards (its reporters):
+    they are imported alongside the commands instead of after the last one."""
     started = time.monotonic()
     # Bad input that stops planning stops the run before any command starts. The full check needs
-    # only the files, not the commands' results, so it runs while the commands do.
+    # only the files, not the commands' results: it starts with the first command and runs alongside.
     plan = plan_commands(repo, options)
-    static = Background(lambda: prepare(repo, options), name="parity-static-check")
+
+    def check_and_load() -> tuple[CheckReport, list[ResolvedRow], Plan]:
+        prepared = prepare(repo, options)
+        for module in ("parity.verdicts", *preload):
+            importlib.import_module(module)
+        return prepared
+
+    static = Background(check_and_load, name="parity-static-check", start=False)
+
+    def keep_going() -> bool:
+        static.start()  # with the first command: started earlier it would slow down the planning
+        return not static.failed  # the check failed: its error ends the run anyway
+
     only = None
     if options.shard is not None:
         assignment = assign_shards(plan.invocations, options.shard.count, options.durations)
@@ -132,7 +148,7 @@ def prove(
         only=only,
         on_event=on_event,
         on_line=on_line,
-        keep_going=lambda: not static.failed,  # the check failed: its error ends the run anyway
+        keep_going=keep_going,
     )
     check, rows, checked_plan = static.result()
     if checked_plan != plan:

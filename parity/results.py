@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from parity.junit import JunitRun
-from parity.libtest import LibtestRun
+if TYPE_CHECKING:
+    from parity.junit import JunitRun
+    from parity.libtest import LibtestRun
 
 __all__ = ["CommandResult", "CommandStatus"]
 
@@ -78,6 +79,18 @@ class CommandResult:
             error=data["error"],
             retried=tuple(data["retried"]),
             flaky=tuple(data["flaky"]),
-            libtest=LibtestRun.from_dict(data["libtest"]) if data.get("libtest") else None,
-            junit=JunitRun.from_dict(data["junit"]) if data.get("junit") else None,
+            libtest=_libtest_run().from_dict(data["libtest"]) if data.get("libtest") else None,
+            junit=_junit_run().from_dict(data["junit"]) if data.get("junit") else None,
         )
+
+
+def _libtest_run() -> type[LibtestRun]:
+    from parity.libtest import LibtestRun  # noqa: PLC0415 - only results read back from a cache need it
+
+    return LibtestRun
+
+
+def _junit_run() -> type[JunitRun]:
+    from parity.junit import JunitRun  # noqa: PLC0415 - only results read back from a cache need it
+
+    return JunitRun

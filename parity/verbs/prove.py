@@ -14,11 +14,15 @@ from parity.verbs.common import add_repo_argument, non_negative_int, open_reposi
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from parity.repository import Repository
     from parity.shard import ShardSpec
 
 __all__ = ["HELP", "configure", "run"]
 
 HELP = "run every cited CI command and prove each cited test ran and passed under it"
+
+# What the report needs once the commands have run: loaded while they run (`prove(preload=...)`).
+_AFTERWARDS = ("parity.merge", "parity.reporters.json_report", "parity.reporters.outputs")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -85,10 +89,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from rich.console import Console  # noqa: PLC0415
 
-    from parity.merge import load_durations, remember_durations, shard_fields  # noqa: PLC0415
     from parity.prove import ProveOptions, prepare, prove  # noqa: PLC0415
-    from parity.reporters.json_report import dumps, prove_document  # noqa: PLC0415
-    from parity.reporters.outputs import write_outputs  # noqa: PLC0415
     from parity.reporters.prove_console import LiveView, print_plan, print_prove  # noqa: PLC0415
 
     paths = report_paths(args)  # refuse bad report paths before minutes of builds, not after
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         cache=not args.no_cache,
         cache_dir=args.cache_dir,
         shard=args.shard,
-        durations=load_durations(repo, args.durations_from) if args.shard else {},
+        durations=_durations(repo, args.durations_from) if args.shard else {},
     )
     if args.shard and not paths.json:
         message = "a shard must write its result with --json PATH"
@@ -115,7 +116,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return 0
     view = LiveView(Console(stderr=True, highlight=False), verbose=args.verbose)
     with view.session():
-        report = prove(repo, options, on_event=view.event, on_line=view.line)
+        report = prove(repo, options, on_event=view.event, on_line=view.line, preload=_AFTERWARDS)
+    from parity.merge import remember_durations, shard_fields  # noqa: PLC0415
+    from parity.reporters.json_report import dumps, prove_document  # noqa: PLC0415
+    from parity.reporters.outputs import write_outputs  # noqa: PLC0415
+
     document = prove_document(report, root=repo.root)
     if args.shard:
         document.update(shard_fields(repo, report, args.shard, set(report.assigned or ())))
@@ -129,6 +134,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     # Written after an interrupted run too (the document says so); the exit code is then 130.
     write_outputs(document, paths, root=repo.root, force=args.force, stream=stream)
     return report.exit_code
+
+
+def _durations(repo: Repository, path: Path | None) -> dict[str, float]:
+    from parity.merge import load_durations  # noqa: PLC0415
+
+    return load_durations(repo, path)
 
 
 def _shard(text: str) -> ShardSpec:
