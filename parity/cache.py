@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from parity.plan import Invocation
+    from parity.prove import ProveOptions
+    from parity.repository import Repository
 
 __all__ = [
     "CACHE_FORMAT",
@@ -24,6 +26,8 @@ __all__ = [
     "CacheSession",
     "ResultCache",
     "cache_key",
+    "cache_session",
+    "log_dir_of",
     "tree_digest",
 ]
 
@@ -54,7 +58,11 @@ def tree_digest(root: Path, files: Iterable[str] | None = None) -> str:
     digest = hashlib.sha256()
     for name in names:
         path = root / name
-        if not path.is_file() or path.is_symlink():
+        if path.is_symlink():  # where it points is what a command (and the check) sees
+            target = os.fsencode(path.readlink())
+            digest.update(name.encode("utf-8", "surrogateescape") + b"\0->" + target + b"\0")
+            continue
+        if not path.is_file():
             continue
         digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(bytes.fromhex(_file_sha256(path)))
@@ -101,6 +109,28 @@ class ResultCache:
 
     def load(self, key: str) -> CommandResult | None:
         """The cached result, or None on a miss; a damaged entry raises CacheEntryError."""
+        payload = self._payload(key)
+        if payload is None:
+            return None
+        try:
+            result = CommandResult.from_dict(payload)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CacheEntryError(f"{self._entry(key)}: unreadable cache entry ({exc})") from None
+        return replace(
+            result, status=CommandStatus.CACHED, log_path=self._verified_log(key, result.log_sha256)
+        )
+
+    def verify(self, key: str) -> str | None:
+        """Like `load`, without rebuilding the parsed results: the cached log's path ("" if none)."""
+        payload = self._payload(key)
+        if payload is None:
+            return None
+        sha = payload.get("log_sha256")
+        if not isinstance(sha, str):
+            raise CacheEntryError(f"{self._entry(key)}: unreadable cache entry (no log_sha256)")
+        return self._verified_log(key, sha)
+
+    def _payload(self, key: str) -> dict[str, Any] | None:
         entry_path = self._entry(key)
         if not entry_path.exists():
             return None
@@ -110,13 +140,19 @@ class ResultCache:
             checksum = hashlib.sha256(_canonical(payload)).hexdigest()
             if entry.get("format") != CACHE_FORMAT or entry.get("key") != key or checksum != entry["sha256"]:
                 raise CacheEntryError(f"{entry_path}: checksum or format mismatch")
-            result = CommandResult.from_dict(payload)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CacheEntryError(f"{entry_path}: unreadable cache entry ({exc})") from None
-        log_path = self._log(key, result.log_sha256)
-        if result.log_sha256 and (not log_path.is_file() or _file_sha256(log_path) != result.log_sha256):
+        if not isinstance(payload, dict):
+            raise CacheEntryError(f"{entry_path}: unreadable cache entry (payload is not an object)")
+        return payload
+
+    def _verified_log(self, key: str, log_sha256: str) -> str:
+        if not log_sha256:
+            return ""
+        log_path = self._log(key, log_sha256)
+        if not log_path.is_file() or _file_sha256(log_path) != log_sha256:
             raise CacheEntryError(f"{log_path}: cached log missing or altered")
-        return replace(result, status=CommandStatus.CACHED, log_path=str(log_path))
+        return str(log_path)
 
     def store(self, key: str, result: CommandResult) -> None:
         """Keep only complete, meaningful results: never errors, interruptions or refusals."""
@@ -171,8 +207,12 @@ class CacheSession:
         self.cache = ResultCache(directory=directory)
         self.log_dir = log_dir
         self._tree: str | None = None
-        self._toolchains: dict[tuple[str, str], dict[str, str]] = {}
+        self._toolchains: dict[str, dict[str, str]] = {}
         self.damaged: list[str] = []  # entries found torn or altered (then re-run)
+
+    def tree(self) -> str:
+        """The digest of every file a command can see, computed once per run."""
+        return self._tree_digest()
 
     def _tree_digest(self) -> str:
         if self._tree is None:
@@ -185,11 +225,11 @@ class CacheSession:
         from parity.toolchain import tool_versions  # noqa: PLC0415
 
         names = ("cargo", "rustc") if invocation.kind == "cargo" else ("python",)
-        slot = (invocation.kind, invocation.cwd)
+        slot = _slot(invocation)
         if slot not in self._toolchains:
             env = {**os.environ, **dict(invocation.env)}
             # One log folder per probe slot: the probes of several slots run at once (prime).
-            logs = self.log_dir / "toolchain" / hashlib.sha256("\0".join(slot).encode()).hexdigest()[:12]
+            logs = self.log_dir / "toolchain" / hashlib.sha256(slot.encode()).hexdigest()[:12]
             self._toolchains[slot] = tool_versions(self.root / invocation.cwd, logs, names=names, env=env)
         return self._toolchains[slot]
 
@@ -197,7 +237,7 @@ class CacheSession:
         """Hash the tree and probe every toolchain the plan needs at once (the probes run in parallel)."""
         from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
 
-        todo = {(i.kind, i.cwd): i for i in invocations if (i.kind, i.cwd) not in self._toolchains}
+        todo = {_slot(i): i for i in invocations if _slot(i) not in self._toolchains}
         with ThreadPoolExecutor(max_workers=4) as pool:
             tree = pool.submit(self._tree_digest)
             for future in [pool.submit(self._toolchain, i) for i in todo.values()]:
@@ -214,6 +254,14 @@ class CacheSession:
             tool_version=__version__,
         )
 
+    def verify(self, key: str) -> str | None:
+        """The cached log's path if the entry for `key` is intact ("" when it has no log), else None."""
+        try:
+            return self.cache.verify(key)
+        except CacheEntryError as exc:
+            self.damaged.append(str(exc))
+            return None
+
     def lookup(self, key: str) -> CommandResult | None:
         try:
             return self.cache.load(key)
@@ -223,3 +271,20 @@ class CacheSession:
 
     def save(self, key: str, result: CommandResult) -> None:
         self.cache.store(key, result)
+
+
+def _slot(invocation: Invocation) -> str:
+    """Toolchains are probed once per kind, directory and step env (which may pin RUSTUP_TOOLCHAIN)."""
+    return "\0".join((invocation.kind, invocation.cwd, *(f"{k}={v}" for k, v in invocation.env)))
+
+
+def log_dir_of(repo: Repository, options: ProveOptions) -> Path:
+    """Where command logs go: `--log-dir`, else `.parity-cache/logs` in the repository."""
+    return options.log_dir or (repo.root / ".parity-cache" / "logs")
+
+
+def cache_session(repo: Repository, options: ProveOptions) -> CacheSession:
+    """The result cache of this run: `--cache-dir`, else `.parity-cache` in the repository."""
+    return CacheSession(
+        repo.root, options.cache_dir or repo.root / ".parity-cache", log_dir_of(repo, options)
+    )

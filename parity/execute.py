@@ -6,7 +6,7 @@ import os
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from parity.cache import CacheSession
+from parity.cache import CacheSession, cache_session, log_dir_of
 from parity.errors import InputError
 from parity.junit import parse_junit
 from parity.libtest import LibtestParser
@@ -53,24 +53,24 @@ def execute_plan(
     on_event: Callable[[str, Invocation, CommandResult | None], None] | None = None,
     on_line: Callable[[str], None] | None = None,
     keep_going: Callable[[], bool] = lambda: True,
+    cache: CacheSession | None = None,
 ) -> tuple[dict[str, CommandResult], dict[str, CommandResult], bool]:
     """Run setups (once per job, before its first command), then each invocation; Ctrl-C stops cleanly.
 
     `keep_going` is asked before each command: False stops the run (the caller has an error to raise).
+    `cache` is the result cache to use (the caller's, or one made here when `options.cache`).
     """
     config = repo.config
-    log_dir = options.log_dir or (repo.root / ".parity-cache" / "logs")
+    log_dir = log_dir_of(repo, options)
     _prepare_log_dir(log_dir)
     timeout = options.timeout or config.prove.timeout_seconds
     retries = config.prove.retries if options.retries is None else options.retries
     results: dict[str, CommandResult] = {}
     setup_results: dict[str, CommandResult] = {}
     interrupted = False
-    cache = (
-        CacheSession(repo.root, options.cache_dir or repo.root / ".parity-cache", log_dir)
-        if options.cache
-        else None
-    )
+    if cache is None and options.cache:
+        cache = cache_session(repo, options)
+    primed = False
     for invocation in plan.invocations:
         if only is not None and invocation.key not in only:
             continue
@@ -94,6 +94,10 @@ def execute_plan(
             )
             continue
         try:
+            if cache is not None and not primed:
+                # Every toolchain probe and the tree hash at once: they are processes and I/O.
+                cache.prime(i for i in plan.invocations if only is None or i.key in only)
+                primed = True
             cache_key = cache.key(invocation) if cache else ""
             hit = cache.lookup(cache_key) if cache else None
             if hit is not None:

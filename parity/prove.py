@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 from parity.background import Background
 from parity.errors import InputError
-from parity.execute import execute_plan, run_argv, setup_failure
 from parity.plan import Plan, build_plan, filter_rows, key_of
 from parity.results import CommandResult, CommandStatus
 from parity.runner import RunRecord, run_command
@@ -19,6 +18,7 @@ from parity.shard import ShardSpec, assign_shards
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from parity.cache import CacheSession
     from parity.check import CheckReport
     from parity.model import Finding
     from parity.plan import CitingRow, Invocation
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 _Row = TypeVar("_Row", bound="CitingRow")
 
-__all__ = ["ProveOptions", "ProveReport", "execute_plan", "plan_commands", "prepare", "prove", "run_argv"]
+__all__ = ["ProveOptions", "ProveReport", "plan_commands", "prepare", "prove"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,9 +116,13 @@ def prove(
     on_event: Callable[[str, Invocation, CommandResult | None], None] | None = None,
     on_line: Callable[[str], None] | None = None,
     preload: Sequence[str] = (),
+    cache: CacheSession | None = None,
 ) -> ProveReport:
     """Plan, run and judge. `preload` names modules the caller needs afterwards (its reporters):
-    they are imported alongside the commands instead of after the last one."""
+    they are imported alongside the commands instead of after the last one. `cache` is the caller's
+    result cache session (else one is made when `options.cache`)."""
+    from parity.execute import execute_plan  # noqa: PLC0415 - a replayed report needs no runner
+
     started = time.monotonic()
     # Bad input that stops planning stops the run before any command starts. The full check needs
     # only the files, not the commands' results: it starts with the first command and runs alongside.
@@ -149,6 +153,7 @@ def prove(
         on_event=on_event,
         on_line=on_line,
         keep_going=keep_going,
+        cache=cache,
     )
     check, rows, checked_plan = static.result()
     if checked_plan != plan:
@@ -173,6 +178,7 @@ def judge(
     started: float,
 ) -> ProveReport:
     """Turn command results into verdicts (also used by `merge`, on results from several shards)."""
+    from parity.execute import setup_failure  # noqa: PLC0415
     from parity.verdicts import ProofInputs, judge_rows  # noqa: PLC0415
 
     config = repo.config

@@ -9,16 +9,16 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
 from parity.errors import InputError
-from parity.matrix import Matrix, Row, read_matrix
-from parity.workflow import Workflow, load_workflow
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from parity.cargotoml import Workspace
     from parity.config import Config
+    from parity.matrix import Matrix, Row
     from parity.pytestconfig import PytestConfig
     from parity.sourceindex import FileIndex
+    from parity.workflow import Workflow
 
 __all__ = ["PathInfo", "Repository"]
 
@@ -53,6 +53,8 @@ class Repository:
 
     @cached_property
     def matrices(self) -> tuple[Matrix, ...]:
+        from parity.matrix import read_matrix  # noqa: PLC0415
+
         return tuple(read_matrix(self.root, m, self.config.columns) for m in self.config.matrices)
 
     def matrix_rows(self) -> list[Row]:
@@ -134,14 +136,17 @@ class Repository:
             self._lines[rel] = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         return self._lines[rel]
 
-    # The source index, Cargo and pytest parsers load on first use: `prove` starts its first command
-    # before the full check (which needs them) has begun.
+    # Every parser loads on first use: `prove` starts its first command before the full check (which
+    # needs the source index, Cargo and pytest parsers) has begun, and replays a cached report with
+    # no parser at all.
     def index(self, rel: str) -> FileIndex:
         from parity.sourceindex import index_file  # noqa: PLC0415
 
         return _cached(self._indexes, rel, lambda: index_file(self.root, rel))
 
     def workflow(self, rel: str) -> Workflow:
+        from parity.workflow import load_workflow  # noqa: PLC0415
+
         return _cached(self._workflows, rel, lambda: load_workflow(self.root, rel))
 
     def workspace(self, cwd: str) -> Workspace:

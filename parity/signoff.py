@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from parity import __version__, gitutil
 from parity.atomicfile import write_atomic
 from parity.errors import InputError
+from parity.execute import run_argv
 from parity.manifest import (
     SCHEMA,
     digest_of,
@@ -22,7 +23,7 @@ from parity.manifest import (
     version_key,
 )
 from parity.model import Verdict
-from parity.prove import ProveOptions, prove, run_argv
+from parity.prove import ProveOptions, prove
 from parity.runner import run_command
 from parity.toolchain import tool_versions
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from parity.runner import RunRecord, run_command
@@ -29,8 +30,8 @@ def tool_versions(
 
     A missing tool is recorded as "missing", never an error: the commands that need it fail on their own.
     """
-    versions: dict[str, str] = {}
-    for name in names:
+
+    def probe(name: str) -> str:
         record = run(
             list(TOOLS[name]),
             cwd=cwd,
@@ -39,11 +40,15 @@ def tool_versions(
             timeout=120.0,
         )
         if record.start_error:
-            versions[name] = "missing"
-        elif not record.ok:
-            versions[name] = f"error: exit {record.exit_code}: {record.last_line}".rstrip(": ")
-        else:
-            versions[name] = record.last_line.strip()
+            return "missing"
+        if not record.ok:
+            return f"error: exit {record.exit_code}: {record.last_line}".rstrip(": ")
+        return record.last_line.strip()
+
+    wanted = list(names)
+    # Each probe is a process start (a rustup proxy takes ~40 ms): run them side by side.
+    with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
+        versions = dict(zip(wanted, pool.map(probe, wanted), strict=True))
     versions["parity_python"] = platform.python_version()
     versions["platform"] = platform.platform()
     return versions

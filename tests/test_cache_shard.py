@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from parity.cache import CacheEntryError, ResultCache, cache_key, tree_digest
+from parity.cache import CacheEntryError, CacheSession, ResultCache, cache_key, tree_digest
 from parity.errors import InputError
+from parity.outcomecache import OutcomeCache, outcome_key
 from parity.plan import Invocation
 from parity.results import CommandResult, CommandStatus
 from parity.shard import assign_shards, check_shard_set, parse_shard
@@ -113,6 +114,70 @@ def test_tree_digest_sees_content_not_mtime(tmp_path: Path) -> None:
     (tmp_path / "src" / "lib.rs").write_text("fn b() {}\n")
     assert tree_digest(tmp_path) != first
     assert tree_digest(tmp_path, ["src/lib.rs"]) == tree_digest(tmp_path)
+
+
+def test_tree_digest_sees_where_a_symlink_points(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("a\n")
+    (tmp_path / "b.txt").write_text("b\n")
+    (tmp_path / "link").symlink_to("a.txt")
+    first = tree_digest(tmp_path)
+    (tmp_path / "link").unlink()
+    (tmp_path / "link").symlink_to("b.txt")
+    assert tree_digest(tmp_path) != first
+
+
+def _document(**changes: object) -> dict[str, object]:
+    command = {
+        "key": "k1",
+        "argv": ["cargo", "test"],
+        "cwd": "",
+        "env": {},
+        "kind": "cargo",
+        "workflow": "ci.yml",
+        "job": "test",
+        "step_line": 3,
+        "rows": [10],
+        "status": "ran",
+        "error": "",
+        "log_path": "run.log",
+    }
+    document: dict[str, object] = {
+        "interrupted": False,
+        "for_signoff": False,
+        "commands": [command],
+        "rows": [],
+    }
+    command.update({k: v for k, v in changes.items() if k in command})
+    document.update({k: v for k, v in changes.items() if k not in command})
+    return document
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"interrupted": True},
+        {"for_signoff": True},
+        {"shard": {"index": 1, "count": 2}},
+        {"status": "error", "error": "timed out after 5s"},
+        {"status": "not run"},
+        {"status": "interrupted"},
+    ],
+)
+def test_outcomes_of_incomplete_runs_are_not_kept(tmp_path: Path, changes: dict[str, object]) -> None:
+    outcomes = OutcomeCache(directory=tmp_path / "cache", root=tmp_path)
+    session = CacheSession(tmp_path, tmp_path / "cache", tmp_path / "logs")
+    key = outcome_key("tree", {"rows": []})
+    assert outcomes.store(key, _document(**changes), session) is False
+    assert not (tmp_path / "cache" / "outcomes").exists()
+
+
+def test_an_outcome_without_its_command_entries_is_a_miss(tmp_path: Path) -> None:
+    outcomes = OutcomeCache(directory=tmp_path / "cache", root=tmp_path)
+    session = CacheSession(tmp_path, tmp_path / "cache", tmp_path / "logs")
+    key = outcome_key("tree", {"rows": []})
+    assert key != outcome_key("tree", {"rows": ["Backfill"]}) != outcome_key("other tree", {"rows": []})
+    assert outcomes.store(key, _document(), session) is True  # a complete run: kept...
+    assert outcomes.replay(key, session) is None  # ...but no result cache entry vouches for `k1`
 
 
 def test_shards_are_disjoint_complete_deterministic_and_balanced() -> None:

@@ -817,7 +817,7 @@ def test_setup_that_is_not_a_workflow_command(
 def test_console_report_of_broken_copy(broken: tuple[Path, ProveReport]) -> None:
     _, report = broken
     out = io.StringIO()
-    print_prove(Console(file=out, width=100, highlight=False), report, "arco-mini")
+    print_prove(Console(file=out, width=100, highlight=False), prove_document(report), "arco-mini")
     lines = out.getvalue().splitlines()
     case = "python/arco/tests/unit/test_types.py::test_daily_partition_keys"
     for expected in (

@@ -120,6 +120,65 @@ def test_concurrent_runs_share_one_cache_safely(tmp_path: Path) -> None:
     assert not list(logs.glob(".*.partial")), "no torn log may remain"
 
 
+REPLAYED = (
+    "parity: nothing changed since the last complete run (files, options, toolchains): "
+    "its report, replayed; --no-cache runs everything"
+)
+
+
+def test_an_unchanged_re_run_replays_the_whole_report(tmp_path: Path) -> None:
+    repo = copy_example(tmp_path)
+    rows = ("--row", CARGO_ROW, "--row", PYTHON_ROW)
+    outcomes = repo / ".parity-cache" / "outcomes"
+    first = parity(repo, "prove", *rows, "--format", "json")
+    assert (first.returncode, REPLAYED in first.stderr) == (0, False)
+    (entry,) = outcomes.glob("*.json")  # a complete run keeps its outcome
+    replay = parity(repo, "prove", *rows, "--format", "json")
+    assert (replay.returncode, REPLAYED in replay.stderr) == (0, True)
+    before, after = json.loads(first.stdout), json.loads(replay.stdout)
+    assert [c["status"] for c in before["commands"]] == ["ran", "ran"]
+    assert [c["status"] for c in after["commands"]] == ["cached", "cached"]
+    assert _without_timings(after["rows"]) == _without_timings(before["rows"])
+    assert {k: v for k, v in after["summary"].items() if k != "duration_seconds"} == {
+        k: v for k, v in before["summary"].items() if k != "duration_seconds"
+    }
+    for command in after["commands"]:  # the logs are the result cache's own, checked on the way
+        assert command["log_path"].startswith(".parity-cache/")
+        assert (repo / command["log_path"]).is_file()
+    # The text report of a replay is the one a full re-check of the cached results prints.
+    replayed_text = parity(repo, "prove", *rows).stdout.splitlines()
+    entry.unlink()
+    rechecked = parity(repo, "prove", *rows)
+    assert REPLAYED not in rechecked.stderr
+    assert replayed_text[:-1] == rechecked.stdout.splitlines()[:-1]  # the last line has the duration
+    assert replayed_text[-1].startswith(
+        "2/2 Implemented rows proven; 2 of 2 rows proven overall; 2 command(s)"
+    )
+
+    # Another --row is another outcome; a torn outcome is ignored, then rewritten whole.
+    assert REPLAYED not in parity(repo, "prove", "--row", CARGO_ROW).stderr
+    assert entry.is_file()  # the re-check kept the outcome again, under the same key
+    entry.write_bytes(entry.read_bytes()[:100])
+    torn = parity(repo, "prove", *rows, "--format", "json")
+    assert REPLAYED not in torn.stderr
+    assert [c["status"] for c in json.loads(torn.stdout)["commands"]] == ["cached", "cached"]
+    assert REPLAYED in parity(repo, "prove", *rows).stderr
+
+    # A command whose cache entry was damaged runs again: no replay vouches for it.
+    (repo / after["commands"][0]["log_path"]).write_text("tampered\n")
+    damaged = json.loads(parity(repo, "prove", *rows, "--format", "json").stdout)
+    assert [c["status"] for c in damaged["commands"]] == ["ran", "cached"]
+
+    # An edited file is a new outcome; a failing run replays as failing, with the same exit code.
+    replace_in(repo / "python/arco/tests/integration/test_cli_api.py", "== 0\n", "== 1\n", count=1)
+    failing = parity(repo, "prove", *rows, "--format", "json")
+    assert (failing.returncode, REPLAYED in failing.stderr) == (1, False)
+    again = parity(repo, "prove", *rows, "--format", "json")
+    assert (again.returncode, REPLAYED in again.stderr) == (1, True)
+    verdicts = [r["verdict"] for r in json.loads(again.stdout)["rows"]]
+    assert verdicts == [r["verdict"] for r in json.loads(failing.stdout)["rows"]] == ["proven", "failed"]
+
+
 def _without_timings(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}

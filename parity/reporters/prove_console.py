@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from parity.model import Verdict
 
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from parity.plan import Invocation, Plan
-    from parity.prove import ProveReport
     from parity.results import CommandResult
 
 __all__ = ["LiveView", "print_plan", "print_prove"]
@@ -62,74 +61,77 @@ def print_plan(console: Console, plan: Plan) -> None:
         )
 
 
-def print_prove(console: Console, report: ProveReport, repo_label: str) -> None:
+def print_prove(console: Console, document: dict[str, Any], repo_label: str) -> None:
+    """The verdict table, from the JSON document (as every other report is): one source of truth."""
     from rich.text import Text  # noqa: PLC0415
 
     console.print(Text(f"parity prove {repo_label}", style="bold"))
     console.print(Text("\ncommands", style="bold"))
-    for invocation in report.plan.invocations:
-        result = report.results.get(invocation.key)
-        if result is None:
+    for command in document["commands"]:
+        status = command["status"]
+        if status == "not run":
             continue
-        state = f"exit {result.exit_code}" if result.status.value == "ran" else result.status.value
-        line = Text(f"  {state:<12} {result.executed:>4} tests {result.duration:6.1f}s  ")
-        line.append(invocation.display)
+        state = f"exit {command['exit_code']}" if status == "ran" else status
+        line = Text(
+            f"  {state:<12} {command['tests_executed']:>4} tests {command['duration_seconds']:6.1f}s  "
+        )
+        line.append(command["display"])
         console.print(line, soft_wrap=True)
-        if result.error:
-            console.print(Text(f"               {result.error}", style="red"), soft_wrap=True)
+        if command["error"]:
+            console.print(Text(f"               {command['error']}", style="red"), soft_wrap=True)
     current = None
-    for row in report.rows:
-        if row.section != current:
-            current = row.section
+    for row in document["rows"]:
+        if row["section"] != current:
+            current = row["section"]
             console.print(Text(f"\n## {current}", style="bold"))
         line = Text("  ")
-        line.append(f"{row.verdict.value:<10}", style=VERDICT_STYLE[row.verdict])
-        line.append(f":{row.line:<5}", style="cyan")
-        line.append(f"{row.capability}  ")
-        line.append(f"({row.status})", style="dim")
+        line.append(f"{row['verdict']:<10}", style=VERDICT_STYLE[Verdict(row["verdict"])])
+        line.append(f":{row['line']:<5}", style="cyan")
+        line.append(f"{row['capability']}  ")
+        line.append(f"({row['status']})", style="dim")
         console.print(line, soft_wrap=True)
-        for reason in row.reasons[:5]:
+        reasons = row["reasons"]
+        for reason in reasons[:5]:
             console.print(Text(f"                - {reason}"), soft_wrap=True)
-        if len(row.reasons) > 5:
-            console.print(Text(f"                (+{len(row.reasons) - 5} more in the JSON report)"))
-        if row.suggestion:
-            console.print(Text(f"                -> {row.suggestion}", style="yellow"), soft_wrap=True)
-    for row in report.rows:
-        for test in row.tests:
-            if test.verdict is Verdict.FAILED and test.output:
-                console.print(
-                    Text(f"\n--- {test.label} (under `{test.command}`) ---", style="bold red"), soft_wrap=True
-                )
-                console.print(Text(test.output.rstrip()[-4000:]), soft_wrap=True)
-    if report.impacts:
+        if len(reasons) > 5:
+            console.print(Text(f"                (+{len(reasons) - 5} more in the JSON report)"))
+        if row["suggestion"]:
+            console.print(Text(f"                -> {row['suggestion']}", style="yellow"), soft_wrap=True)
+    for row in document["rows"]:
+        for test in row["tests"]:
+            if test["verdict"] == Verdict.FAILED.value and test["output"]:
+                heading = f"\n--- {test['label']} (under `{test['command']}`) ---"
+                console.print(Text(heading, style="bold red"), soft_wrap=True)
+                console.print(Text(test["output"].rstrip()[-4000:]), soft_wrap=True)
+    if document["impacts"]:
         console.print(Text("\nimpact: tests that did not prove, and the rows citing them", style="bold"))
-        for label, lines in report.impacts.items():
+        for label, lines in document["impacts"].items():
             console.print(Text(f"  {label}: matrix line(s) {', '.join(map(str, lines))}"), soft_wrap=True)
-    for item in report.disagreements:
+    for item in document["disagreements"]:
         console.print(
             Text(
-                f"static/dynamic disagreement: {item.label} under `{item.command}`: check "
-                f"predicted {item.predicted}, the run says {item.observed}",
+                f"static/dynamic disagreement: {item['label']} under `{item['command']}`: check "
+                f"predicted {item['predicted']}, the run says {item['observed']}",
                 style="magenta",
             ),
             soft_wrap=True,
         )
-    claims = [r for r in report.rows if r.claims_proof]
-    accepted = (Verdict.PROVEN,) if report.for_signoff else (Verdict.PROVEN, Verdict.FLAKY)
-    failing = [r for r in claims if r.verdict not in accepted]
-    proven = sum(1 for r in report.rows if r.verdict in accepted)
-    summary = Text("\n")
-    summary.append(
-        f"{len(claims) - len(failing)}/{len(claims)} Implemented rows proven",
+    summary = document["summary"]
+    accepted = ("proven",) if document["for_signoff"] else ("proven", "flaky")
+    failing = summary["claims"] - summary["claims_proven"]
+    proven = sum(summary["by_verdict"].get(verdict, 0) for verdict in accepted)
+    text = Text("\n")
+    text.append(
+        f"{summary['claims_proven']}/{summary['claims']} Implemented rows proven",
         style="bold green" if not failing else "bold red",
     )
-    summary.append(
-        f"; {proven} of {len(report.rows)} rows proven overall; {len(report.plan.invocations)} "
-        f"command(s) in {report.duration:.1f}s"
+    text.append(
+        f"; {proven} of {summary['rows']} rows proven overall; {len(document['commands'])} "
+        f"command(s) in {summary['duration_seconds']:.1f}s"
     )
-    if report.interrupted:
-        summary.append(" (INTERRUPTED: results are partial)", style="bold red")
-    console.print(summary, soft_wrap=True)
+    if document["interrupted"]:
+        text.append(" (INTERRUPTED: results are partial)", style="bold red")
+    console.print(text, soft_wrap=True)
 
 
 def _plain(text: str) -> Text:
@@ -164,6 +166,19 @@ class LiveView:
                     f"  -> {result.status.value}, exit {result.exit_code}, "
                     f"{result.executed} test(s), {result.duration:.1f}s"
                     + (" (from the cache: nothing changed)" if kind == "cached" else "")
+                )
+            )
+
+    def replayed(self, commands: list[dict[str, Any]]) -> None:
+        """What a run that takes every command from the cache says, for a replayed report."""
+        if not (self.verbose or not self.console.is_terminal):
+            return
+        for command in commands:
+            self.console.print(_plain(f"$ {command['display']}"), style="bold", soft_wrap=True)
+            self.console.print(
+                _plain(
+                    f"  -> cached, exit {command['exit_code']}, {command['tests_executed']} test(s), "
+                    f"{command['duration_seconds']:.1f}s (from the cache: nothing changed)"
                 )
             )
 

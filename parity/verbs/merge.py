@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.format == "json":
         sys.stdout.write(dumps(document))
     else:
-        print_prove(console, report, f"{args.repo} (merged from {len(args.results)} shard(s))")
+        print_prove(console, document, f"{args.repo} (merged from {len(args.results)} shard(s))")
     stream = sys.stderr if args.format == "json" else sys.stdout
     write_outputs(document, paths, root=repo.root, force=args.force, stream=stream)
     return report.exit_code

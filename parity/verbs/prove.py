@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from parity.errors import InputError
 from parity.reporters.outputs import add_output_arguments, report_paths
@@ -14,6 +15,7 @@ from parity.verbs.common import add_repo_argument, non_negative_int, open_reposi
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from parity.prove import ProveOptions
     from parity.repository import Repository
     from parity.shard import ShardSpec
 
@@ -22,7 +24,13 @@ __all__ = ["HELP", "configure", "run"]
 HELP = "run every cited CI command and prove each cited test ran and passed under it"
 
 # What the report needs once the commands have run: loaded while they run (`prove(preload=...)`).
-_AFTERWARDS = ("parity.merge", "parity.reporters.json_report", "parity.reporters.outputs")
+_AFTERWARDS = (
+    "parity.merge",
+    "parity.reporters.json_report",
+    "parity.reporters.outputs",
+    "parity.reporters.junit_report",
+    "parity.reporters.markdown",
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -89,8 +97,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from rich.console import Console  # noqa: PLC0415
 
+    from parity.cache import cache_session  # noqa: PLC0415
+    from parity.outcomecache import OutcomeCache, outcome_key  # noqa: PLC0415
     from parity.prove import ProveOptions, prepare, prove  # noqa: PLC0415
-    from parity.reporters.prove_console import LiveView, print_plan, print_prove  # noqa: PLC0415
+    from parity.reporters.prove_console import LiveView, print_plan  # noqa: PLC0415
 
     paths = report_paths(args)  # refuse bad report paths before minutes of builds, not after
     repo = open_repository(args.repo)
@@ -115,25 +125,70 @@ def run(args: argparse.Namespace, console: Console) -> int:
         print_plan(console, plan)
         return 0
     view = LiveView(Console(stderr=True, highlight=False), verbose=args.verbose)
+    started = time.monotonic()
+    session = cache_session(repo, options) if options.cache else None
+    outcomes = None
+    if session is not None and not args.shard:
+        outcomes = OutcomeCache(directory=session.cache.directory, root=repo.root)
+        outcome = outcome_key(session.tree(), _outcome_options(options))
+        replayed = outcomes.replay(outcome, session)
+        if replayed is not None:  # nothing changed since a complete run: its report, re-emitted
+            view.console.print(_REPLAYED, markup=False, soft_wrap=True)
+            view.replayed(replayed["commands"])
+            replayed["summary"]["duration_seconds"] = round(time.monotonic() - started, 3)
+            summary = replayed["summary"]
+            _emit(replayed, args, console, repo.root, paths)
+            return 0 if summary["claims_proven"] == summary["claims"] else 1
     with view.session():
-        report = prove(repo, options, on_event=view.event, on_line=view.line, preload=_AFTERWARDS)
+        report = prove(
+            repo, options, on_event=view.event, on_line=view.line, preload=_AFTERWARDS, cache=session
+        )
     from parity.merge import remember_durations, shard_fields  # noqa: PLC0415
-    from parity.reporters.json_report import dumps, prove_document  # noqa: PLC0415
-    from parity.reporters.outputs import write_outputs  # noqa: PLC0415
+    from parity.reporters.json_report import prove_document  # noqa: PLC0415
 
     document = prove_document(report, root=repo.root)
     if args.shard:
         document.update(shard_fields(repo, report, args.shard, set(report.assigned or ())))
     elif not report.interrupted:
         remember_durations(repo, report)
+        if outcomes is not None and session is not None:
+            outcomes.store(outcome, document, session)
+    _emit(document, args, console, repo.root, paths)
+    return report.exit_code
+
+
+_REPLAYED = (
+    "parity: nothing changed since the last complete run (files, options, toolchains): "
+    "its report, replayed; --no-cache runs everything"
+)
+
+
+def _emit(
+    document: dict[str, Any], args: argparse.Namespace, console: Console, root: Path, paths: Any
+) -> None:
+    from parity.reporters.json_report import dumps  # noqa: PLC0415
+    from parity.reporters.outputs import write_outputs  # noqa: PLC0415
+    from parity.reporters.prove_console import print_prove  # noqa: PLC0415
+
     if args.format == "json":
         sys.stdout.write(dumps(document))
     else:
-        print_prove(console, report, str(args.repo))
+        print_prove(console, document, str(args.repo))
     stream = sys.stderr if args.format == "json" else sys.stdout  # keep stdout one JSON document
     # Written after an interrupted run too (the document says so); the exit code is then 130.
-    write_outputs(document, paths, root=repo.root, force=args.force, stream=stream)
-    return report.exit_code
+    write_outputs(document, paths, root=root, force=args.force, stream=stream)
+
+
+def _outcome_options(options: ProveOptions) -> dict[str, Any]:
+    """The options a report depends on (the tree covers the config, the matrix and the workflows)."""
+    return {
+        "rows": list(options.rows),
+        "sections": list(options.sections),
+        "setup": options.setup,
+        "retries": options.retries,
+        "timeout": options.timeout,
+        "log_dir": str(options.log_dir) if options.log_dir else None,
+    }
 
 
 def _durations(repo: Repository, path: Path | None) -> dict[str, float]:
