@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import posixpath
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from parity.evidence import Language
-from parity.libtest_results import BinaryKind
 from parity.model import Outcome, Severity, Verdict
+from parity.observe import observe
 from parity.results import CommandStatus
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from parity.config import Config
-    from parity.junit import JunitResult, JunitRun
-    from parity.libtest_results import LibtestRun, TestResult
     from parity.model import Finding
     from parity.resolve import CitedCommand, CitedTest, ResolvedRow
     from parity.results import CommandResult
     from parity.selectmodel import Selection
-    from parity.sourcemodel import CrateTarget, TestItem
 
 __all__ = ["Disagreement", "ProofInputs", "RowVerdict", "TestVerdict", "judge_rows"]
 
@@ -94,6 +88,8 @@ class ProofInputs:
     findings: Mapping[int, Sequence[Finding]]  # matrix line -> static findings of that row
     for_signoff: bool = False
     disagreements: list[Disagreement] = field(default_factory=list)
+    # Per-run lookup tables, built once per command result (a run holds thousands of results).
+    indexes: dict[int, object] = field(default_factory=dict)
 
 
 def judge_rows(rows: Sequence[ResolvedRow], inputs: ProofInputs) -> list[RowVerdict]:
@@ -183,7 +179,7 @@ def _judge_under(
         return TestVerdict(**base, verdict=Verdict.NOT_RUN, reason="the command was not run")
     if result.status in (CommandStatus.ERROR, CommandStatus.INTERRUPTED, CommandStatus.REFUSED):
         return TestVerdict(**base, verdict=Verdict.ERROR, reason=result.error, log_path=result.log_path)
-    observed = _observe(cited, result, inputs.rootdirs.get(key, ""))
+    observed = observe(cited, result, inputs.rootdirs.get(key, ""), inputs.indexes)
     base["command"] = result.display
     if observed is None:
         return TestVerdict(
@@ -277,117 +273,3 @@ def _record_disagreement(
             observed="ran" if ran else "did not run",
         )
     )
-
-
-def _observe(
-    cited: CitedTest, result: CommandResult, rootdir: str
-) -> tuple[list[tuple[str, Outcome, str, str]], bool] | None:
-    """(name, outcome, detail) for every observed result of the cited test(s), and whether its binary ran."""
-    if cited.ref.language is Language.RUST and result.libtest is not None:
-        return _observe_rust(result.libtest, cited)
-    if cited.ref.language is Language.PYTHON and result.junit is not None:
-        return _observe_python(result.junit, cited, rootdir), True
-    return None
-
-
-def _observe_rust(run: LibtestRun, cited: CitedTest) -> tuple[list[tuple[str, Outcome, str, str]], bool]:
-    crate = cited.crate
-    found: list[tuple[str, Outcome, str, str]] = []
-    binary_ran = False
-    for summary in run.binaries:
-        if crate is None or not _is_binary_of(summary.binary, crate, doctest=False):
-            continue
-        binary_ran = True
-    doc_ran = any(crate is not None and _is_binary_of(s.binary, crate, doctest=True) for s in run.binaries)
-    for item in cited.items:
-        for result in _rust_results(run, crate, item):
-            found.append((result.name, result.outcome, _detail(result), result.name))
-    only_docs = all(i.is_doctest for i in cited.items)
-    return found, doc_ran if only_docs else binary_ran
-
-
-def _detail(result: TestResult) -> str:
-    if result.outcome is Outcome.IGNORED:
-        return result.ignore_reason or ""
-    return result.output
-
-
-def _is_binary_of(binary: object, crate: CrateTarget, *, doctest: bool) -> bool:
-    kind = getattr(binary, "kind", None)
-    exe = str(getattr(binary, "exe_name", "")).replace("-", "_")
-    if doctest:
-        return kind is BinaryKind.DOCTEST and exe == _lib_name(crate)
-    wanted = {
-        "lib": BinaryKind.UNITTESTS,
-        "bin": BinaryKind.UNITTESTS,
-        "example": BinaryKind.UNITTESTS,
-        "test": BinaryKind.TEST,
-        "bench": BinaryKind.BENCH,
-    }.get(str(crate.target_kind))
-    return (
-        kind is wanted
-        and getattr(binary, "src_path", None) == crate.src_path
-        and exe == crate.target_name.replace("-", "_")
-    )
-
-
-def _lib_name(crate: CrateTarget) -> str:
-    if str(crate.target_kind) == "lib":
-        return crate.target_name.replace("-", "_")
-    return crate.package.replace("-", "_")
-
-
-def _rust_results(run: LibtestRun, crate: CrateTarget | None, item: TestItem) -> list[TestResult]:
-    if crate is None:
-        return []
-    if item.is_doctest:
-        wanted_path, _, wanted_item = item.full_name.partition(" - ")
-        return [
-            r
-            for r in run.results
-            if _is_binary_of(r.binary, crate, doctest=True)
-            and r.name.partition(" - ")[2] == wanted_item
-            and (
-                wanted_path.endswith(r.name.partition(" - ")[0])
-                or r.name.partition(" - ")[0].endswith(wanted_path)
-            )
-        ]
-    return [
-        r for r in run.results if r.name == item.full_name and _is_binary_of(r.binary, crate, doctest=False)
-    ]
-
-
-def _observe_python(run: JunitRun, cited: CitedTest, rootdir: str) -> list[tuple[str, Outcome, str, str]]:
-    file = cited.ref.path
-    rel = posixpath.relpath(file, rootdir or ".") if rootdir else file
-    module = rel.removesuffix(".py").replace("/", ".")
-    found: list[tuple[str, Outcome, str, str]] = []
-    by_case: dict[tuple[str, str], list[JunitResult]] = defaultdict(list)
-    for result in run.results:
-        by_case[(result.classname, result.name)].append(result)
-    for item in cited.items:
-        parts = item.full_name.split("::")
-        func = parts[-1]
-        classname = ".".join([module, *parts[:-1]])
-        for (case_class, case_name), cases in sorted(by_case.items()):
-            if case_class != classname:
-                continue
-            if case_name != func and not (case_name.startswith(func + "[") and "[" not in func):
-                continue
-            worst = _worst_case(cases)
-            detail = worst.text or worst.message if worst.outcome is not Outcome.PASSED else ""
-            found.append(
-                (
-                    f"{file}::{'::'.join([*parts[:-1], case_name])}",
-                    worst.outcome,
-                    detail,
-                    f"junit:{case_class}::{case_name}",  # execute.pytest_case: how retries name it
-                )
-            )
-    return found
-
-
-def _worst_case(cases: list[JunitResult]) -> JunitResult:
-    """pytest writes a test that fails and then errors in teardown twice: the worst one counts."""
-    order = {Outcome.FAILED: 0, Outcome.PASSED: 2, Outcome.SKIPPED: 1, Outcome.IGNORED: 1, Outcome.BENCH: 3}
-    return min(cases, key=lambda c: (0 if c.error else 1, order[c.outcome]))

@@ -49,7 +49,7 @@ PARSERS = {
 }
 UPPER_LAYERS = {"check", "resolve", "plan", "prove", "verdicts", "runner", "repository", "cli", "reporters"}
 # Pure analysis: decides, never spawns or touches the file system itself.
-PURE = {"plan", "verdicts", "selection", "cargoselect", "pytestselect"}
+PURE = {"plan", "verdicts", "observe", "selection", "cargoselect", "pytestselect"}
 SUBPROCESS_OWNERS = {"runner", "gitutil"}
 
 
