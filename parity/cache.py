@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 CACHE_FORMAT = 1
+_SLOTS = "toolchains.json"  # the toolchain slots the last run probed (for `prefetch`)
 _SKIP_DIRS = {
     ".git",
     "target",
@@ -208,6 +210,9 @@ class CacheSession:
         self.log_dir = log_dir
         self._tree: str | None = None
         self._toolchains: dict[str, dict[str, str]] = {}
+        self._probing: dict[str, threading.Thread] = {}  # prefetched probes still running
+        self._used: dict[str, dict[str, Any]] = {}  # the toolchain slots this run needed
+        self._remembered: list[dict[str, Any]] = []  # ...and those the last run needed
         self.damaged: list[str] = []  # entries found torn or altered (then re-run)
 
     def tree(self) -> str:
@@ -222,16 +227,65 @@ class CacheSession:
         return self._tree
 
     def _toolchain(self, invocation: Invocation) -> dict[str, str]:
+        slot = _slot(invocation)
+        env = [list(pair) for pair in invocation.env]
+        self._used.setdefault(slot, {"kind": invocation.kind, "cwd": invocation.cwd, "env": env})
+        prefetching = self._probing.pop(slot, None)
+        if prefetching is not None:
+            prefetching.join()
+        if slot not in self._toolchains:
+            self._probe(invocation)
+        return self._toolchains[slot]
+
+    def _probe(self, invocation: Invocation) -> None:
         from parity.toolchain import tool_versions  # noqa: PLC0415
 
         names = ("cargo", "rustc") if invocation.kind == "cargo" else ("python",)
         slot = _slot(invocation)
-        if slot not in self._toolchains:
-            env = {**os.environ, **dict(invocation.env)}
-            # One log folder per probe slot: the probes of several slots run at once (prime).
-            logs = self.log_dir / "toolchain" / hashlib.sha256(slot.encode()).hexdigest()[:12]
-            self._toolchains[slot] = tool_versions(self.root / invocation.cwd, logs, names=names, env=env)
-        return self._toolchains[slot]
+        env = {**os.environ, **dict(invocation.env)}
+        # One log folder per probe slot: the probes of several slots run at once (prime).
+        logs = self.log_dir / "toolchain" / hashlib.sha256(slot.encode()).hexdigest()[:12]
+        self._toolchains[slot] = tool_versions(self.root / invocation.cwd, logs, names=names, env=env)
+
+    def prefetch(self) -> None:
+        """Start probing the toolchains the last run needed, in the background.
+
+        A probe is a process start (~40 ms through a rustup proxy) and an unchanged re-run needs them
+        first thing, so they run while parity reads its config and hashes the tree. Nothing is taken
+        on trust: a slot is probed the same way, just earlier.
+        """
+        from parity.plan import Invocation  # noqa: PLC0415
+
+        try:
+            remembered = json.loads((self.cache.directory / _SLOTS).read_text(encoding="utf-8"))
+            invocations = [
+                Invocation(
+                    key="",
+                    argv=(),
+                    cwd=str(entry["cwd"]),
+                    env=tuple((str(k), str(v)) for k, v in entry["env"]),
+                    kind=str(entry["kind"]),
+                    workflow="",
+                    job="",
+                    step_line=0,
+                )
+                for entry in remembered
+            ]
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # no usable record: probes happen when needed
+        self._remembered = remembered
+        for invocation in invocations:
+            slot = _slot(invocation)
+            if slot not in self._toolchains and slot not in self._probing:
+                probe = threading.Thread(target=self._probe, args=(invocation,), daemon=True)
+                self._probing[slot] = probe
+                probe.start()
+
+    def remember_toolchains(self) -> None:
+        """Record the toolchain slots this run needed, for the next run's `prefetch`."""
+        used = [self._used[slot] for slot in sorted(self._used)]
+        if used and used != self._remembered:
+            write_atomic(self.cache.directory / _SLOTS, json.dumps(used))
 
     def prime(self, invocations: Iterable[Invocation]) -> None:
         """Hash the tree and probe every toolchain the plan needs at once (the probes run in parallel)."""
@@ -273,9 +327,17 @@ class CacheSession:
         self.cache.store(key, result)
 
 
+# Step env variables that can change which toolchain runs (`RUSTUP_TOOLCHAIN=nightly`, another PATH).
+_TOOLCHAIN_ENV = {"PATH", "CARGO", "CARGO_HOME", "RUSTC", "RUSTC_WRAPPER", "VIRTUAL_ENV"}
+_TOOLCHAIN_ENV_PREFIXES = ("RUSTUP_", "PYTHON", "CONDA")
+
+
 def _slot(invocation: Invocation) -> str:
-    """Toolchains are probed once per kind, directory and step env (which may pin RUSTUP_TOOLCHAIN)."""
-    return "\0".join((invocation.kind, invocation.cwd, *(f"{k}={v}" for k, v in invocation.env)))
+    """Toolchains are probed once per kind, directory and toolchain-selecting step env."""
+    selecting = [
+        f"{k}={v}" for k, v in invocation.env if k in _TOOLCHAIN_ENV or k.startswith(_TOOLCHAIN_ENV_PREFIXES)
+    ]
+    return "\0".join((invocation.kind, invocation.cwd, *selecting))
 
 
 def log_dir_of(repo: Repository, options: ProveOptions) -> Path:

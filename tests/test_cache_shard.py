@@ -126,6 +126,32 @@ def test_tree_digest_sees_where_a_symlink_points(tmp_path: Path) -> None:
     assert tree_digest(tmp_path) != first
 
 
+def test_toolchains_are_probed_per_selecting_env_and_prefetched_next_time(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    session = CacheSession(tmp_path, cache, tmp_path / "logs")
+    plain = _invocation("a", env=(("CARGO_TERM_COLOR", "always"),))
+    colour = _invocation("b", env=(("CARGO_TERM_COLOR", "never"),))  # selects no other toolchain
+    pinned = _invocation("c", env=(("RUSTUP_TOOLCHAIN", "no-such-toolchain"),))
+    versions = [session._toolchain(i) for i in (plain, colour, pinned)]
+    assert versions[0] is versions[1]  # one probe for the two
+    assert versions[0]["cargo"].startswith("cargo ")
+    assert versions[2] != versions[0]  # rustup refuses the pinned toolchain: a different answer
+    session.remember_toolchains()
+    remembered = json.loads((cache / "toolchains.json").read_text())
+    assert [(e["kind"], e["env"]) for e in remembered] == [
+        ("cargo", [["CARGO_TERM_COLOR", "always"]]),
+        ("cargo", [["RUSTUP_TOOLCHAIN", "no-such-toolchain"]]),
+    ]
+    later = CacheSession(tmp_path, cache, tmp_path / "logs")
+    later.prefetch()
+    assert len(later._probing) == 2  # both remembered slots are being probed already
+    assert later._toolchain(plain) == versions[0]
+    (cache / "toolchains.json").write_text("[{")  # a torn record: no prefetch, no error
+    torn = CacheSession(tmp_path, cache, tmp_path / "logs")
+    torn.prefetch()
+    assert torn._probing == {}
+
+
 def _document(**changes: object) -> dict[str, object]:
     command = {
         "key": "k1",

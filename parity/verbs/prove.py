@@ -127,6 +127,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     view = LiveView(Console(stderr=True, highlight=False), verbose=args.verbose)
     started = time.monotonic()
     session = cache_session(repo, options) if options.cache else None
+    if session is not None:
+        session.prefetch()  # the last run's toolchain probes start now, alongside hashing the tree
     outcomes = None
     if session is not None and not args.shard:
         outcomes = OutcomeCache(directory=session.cache.directory, root=repo.root)
@@ -138,6 +140,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             replayed["summary"]["duration_seconds"] = round(time.monotonic() - started, 3)
             summary = replayed["summary"]
             _emit(replayed, args, console, repo.root, paths)
+            session.remember_toolchains()
             return 0 if summary["claims_proven"] == summary["claims"] else 1
     with view.session():
         report = prove(
@@ -153,6 +156,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         remember_durations(repo, report)
         if outcomes is not None and session is not None:
             outcomes.store(outcome, document, session)
+    if session is not None:
+        session.remember_toolchains()
     _emit(document, args, console, repo.root, paths)
     return report.exit_code
 
