@@ -8,6 +8,7 @@ inside it. Between two runs with the same results only run-specific fields diffe
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,8 +47,14 @@ def relative_path(path: str, root: Path | None) -> str:
     """`path` relative to the repository root when it lies inside it (POSIX), else unchanged."""
     if not path or root is None:
         return path
+    return _relative(path, str(root))
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(path: str, root: str) -> str:
+    """Memoised: a report names each command's log once per cited test (thousands of times)."""
     try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
     except ValueError:
         return path
 
