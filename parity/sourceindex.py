@@ -32,6 +32,8 @@ _SEPARATOR = re.compile(r"::|\.")
 
 def _segments(name: str) -> tuple[str, ...]:
     parts = name.strip().replace(".", "::").split("::")
+    if "r#" not in name:  # the common case, without a generator (called for every symbol and test)
+        return tuple(filter(None, parts))
     return tuple(s.removeprefix("r#") for s in parts if s)
 
 
@@ -55,6 +57,10 @@ class FileIndex:
     # Built on the first lookup: every qualname suffix -> its symbols (a matrix asks thousands of times).
     _by_suffix: dict[tuple[str, ...], tuple[Symbol, ...]] = field(
         default_factory=dict, compare=False, repr=False
+    )
+    # Built on the first lookup too: each test with the segments of its full name and qualname.
+    _test_segments: list[tuple[TestItem, tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=list, compare=False, repr=False
     )
 
     def find_symbol(self, name: str) -> tuple[Symbol, ...]:
@@ -91,13 +97,16 @@ class FileIndex:
         if text.endswith("]") and "[" in text:
             text, case = text[: text.index("[")], text[text.index("[") + 1 : -1]
         wanted = _segments(text)
+        if not self._test_segments and self.tests:
+            self._test_segments.extend(
+                (test, _segments(test.full_name), _segments(test.qualname)) for test in self.tests
+            )
         found = []
-        for test in self.tests:
+        for test, full, qual in self._test_segments:
             if test.is_doctest:
                 if text in {test.full_name, test.qualname}:
                     found.append(test)
                 continue
-            full, qual = _segments(test.full_name), _segments(test.qualname)
             if not (_ends_with(full, wanted) or _ends_with(qual, wanted)):
                 # `#[test_case]`/`#[rstest]` cases are libtest tests one module below the fn: `f::case`
                 case_of = test.param_count is not None and "::" in text and _ends_with(full, wanted[:-1])
