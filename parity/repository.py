@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 from parity.cargotoml import Workspace, load_workspace
 from parity.errors import InputError
 from parity.matrix import Matrix, read_matrix
-from parity.pytestconfig import PytestConfig, load_pytest_config
+from parity.pytestconfig import PytestConfig, RepoFiles, load_pytest_config
 from parity.sourceindex import FileIndex, index_file
 from parity.workflow import Workflow, load_workflow
 
@@ -129,6 +129,11 @@ class Repository:
 
     def workspace(self, cwd: str) -> Workspace:
         return _cached(self._workspaces, cwd, lambda: load_workspace(self.root, cwd))
+
+    @cached_property
+    def pytest_files(self) -> RepoFiles:
+        """What pytest's collection would find on disk, asked once per path for the whole run."""
+        return RepoFiles(self.root)
 
     def pytest_config(self, cwd: str, argv: tuple[str, ...] = ()) -> PytestConfig:
         """pytest's own rootdir/inifile discovery: the command's paths, -c and --rootdir matter."""

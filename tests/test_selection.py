@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from parity.cargotoml import load_workspace
-from parity.pytestconfig import load_pytest_config
+from parity.pytestconfig import RepoFiles, load_pytest_config
 from parity.selection import NotRunReason, PythonTest, RustTest, Selection, select_python, select_rust
 
 DATA = Path(__file__).parent / "data" / "selection"
@@ -389,6 +389,16 @@ PY_CASES = [
 )
 def test_select_python(pyproj: Path, command: str, test: PythonTest, expected: Selection) -> None:
     assert py(pyproj, command, test) == expected
+
+
+def test_select_python_with_shared_repo_files(pyproj: Path) -> None:
+    files = RepoFiles(pyproj)  # as a check shares one across all its cited tests
+    for _ in range(2):
+        for command, test, expected in PY_CASES:
+            argv = shlex.split(command)
+            config = load_pytest_config(pyproj, "", argv)
+            found = select_python(argv, cwd="", repo_root=pyproj, config=config, test=test, files=files)
+            assert found == expected
 
 
 def test_testpaths_apply_only_at_the_rootdir(pyproj: Path) -> None:
