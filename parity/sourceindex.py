@@ -54,8 +54,9 @@ class FileIndex:
     reachable: bool = True  # False: a Rust file outside every package, or no `mod` item reaches it
     targets: tuple[CrateTarget, ...] = ()  # every target that compiles the file (e.g. tests/common/mod.rs)
     package: Package | None = None
-    # Built on the first lookup: every qualname suffix -> its symbols (a matrix asks thousands of times).
-    _by_suffix: dict[tuple[str, ...], tuple[Symbol, ...]] = field(
+    # Built on the first lookup (a matrix asks thousands of times): last segment of each symbol's
+    # crate-qualified path -> (symbol, that path), in file order.
+    _by_last: dict[str, list[tuple[Symbol, tuple[str, ...]]]] = field(
         default_factory=dict, compare=False, repr=False
     )
     # Built on the first lookup too: each test with the segments of its full name and qualname.
@@ -69,22 +70,22 @@ class FileIndex:
         text = " ".join(name.split())
         if text.startswith("impl "):
             return tuple(s for s in self.symbols if s.kind is SymbolKind.IMPL and s.name == text)
-        if not self._by_suffix and self.symbols:
-            self._build_suffix_index()
-        return self._by_suffix.get(_segments(text), ())
+        wanted = _segments(text)
+        if not wanted:
+            return ()
+        if not self._by_last and self.symbols:
+            self._build_last_index()
+        candidates = self._by_last.get(wanted[-1], ())
+        return tuple(symbol for symbol, full in candidates if _ends_with(full, wanted))
 
-    def _build_suffix_index(self) -> None:
+    def _build_last_index(self) -> None:
         prefix = _segments(self.crate.module_path) if self.crate and self.reachable else ()
-        found: dict[tuple[str, ...], list[Symbol]] = {}
         for symbol in self.symbols:  # in file order, so results keep the order of definition
             if symbol.kind is SymbolKind.IMPL:
                 continue
             full = (*prefix, *_segments(symbol.qualname))
-            for start in range(len(full)):
-                bucket = found.setdefault(full[start:], [])
-                if not bucket or bucket[-1] is not symbol:
-                    bucket.append(symbol)
-        self._by_suffix.update((key, tuple(value)) for key, value in found.items())
+            if full:
+                self._by_last.setdefault(full[-1], []).append((symbol, full))
 
     def find_test(self, name: str) -> tuple[TestItem, ...]:
         """By function name, full name (libtest name / pytest node id), or `Class::method`/`Class.method`.
