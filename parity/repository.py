@@ -12,7 +12,7 @@ from parity.cargotoml import Workspace, load_workspace
 from parity.errors import InputError
 from parity.matrix import Matrix, read_matrix
 from parity.pytestconfig import PytestConfig, RepoFiles, load_pytest_config
-from parity.sourceindex import FileIndex, index_file
+from parity.sourceindex import FileIndex, IndexMemo, index_file
 from parity.workflow import Workflow, load_workflow
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ class Repository:
         self.config = config
         self.root = config.repo_root
         self._indexes: dict[str, FileIndex | InputError] = {}
+        self._index_memo = IndexMemo()
         self._workflows: dict[str, Workflow | InputError] = {}
         self._workspaces: dict[str, Workspace | InputError] = {}
         self._pytest: dict[str, PytestConfig | InputError] = {}
@@ -122,7 +123,7 @@ class Repository:
         return self._lines[rel]
 
     def index(self, rel: str) -> FileIndex:
-        return _cached(self._indexes, rel, lambda: index_file(self.root, rel))
+        return _cached(self._indexes, rel, lambda: index_file(self.root, rel, self._index_memo))
 
     def workflow(self, rel: str) -> Workflow:
         return _cached(self._workflows, rel, lambda: load_workflow(self.root, rel))

@@ -18,6 +18,7 @@ __all__ = [
     "CargoTarget",
     "CrateTarget",
     "FileIndex",
+    "IndexMemo",
     "Language",
     "Package",
     "Symbol",
@@ -169,6 +170,27 @@ def _python_scan(root: Path, rel: str) -> PythonScan:
     return scan
 
 
+@dataclass(slots=True)
+class IndexMemo:
+    """What one run has read already. Placing a Rust file reads its parent modules and its package's
+    manifest, which every sibling file asks for again; a run sees each file once, as it first read it."""
+
+    rust_scans: dict[str, RustScan] = field(default_factory=dict)
+    packages: dict[str, Package | None] = field(default_factory=dict)  # by a file's folder
+
+    def rust_scan(self, root: Path, rel: str) -> RustScan:
+        scan = self.rust_scans.get(rel)
+        if scan is None:
+            scan = self.rust_scans[rel] = _rust_scan(root, rel)
+        return scan
+
+    def package(self, root: Path, rel: str) -> Package | None:
+        folder = posixpath.dirname(rel)
+        if folder not in self.packages:
+            self.packages[folder] = find_package(root, rel)
+        return self.packages[folder]
+
+
 def _normalise(rel_path: str) -> str:
     rel = posixpath.normpath(rel_path.replace("\\", "/"))
     if rel.startswith(("../", "/")) or rel == "..":
@@ -176,12 +198,15 @@ def _normalise(rel_path: str) -> str:
     return rel
 
 
-def index_file(repo_root: Path, rel_path: str) -> FileIndex:
-    """Index one repo-relative file: Rust (`.rs`), Python (`.py`/`.pyi`), or any other text (lines only)."""
+def index_file(repo_root: Path, rel_path: str, memo: IndexMemo | None = None) -> FileIndex:
+    """Index one repo-relative file: Rust (`.rs`), Python (`.py`/`.pyi`), or any other text (lines only).
+
+    Calls of one run may share a `memo`, so they read each Rust file and manifest once.
+    """
     root = Path(repo_root)
     rel = _normalise(rel_path)
     if rel.endswith(".rs"):
-        return _index_rust(root, rel)
+        return _index_rust(root, rel, memo if memo is not None else IndexMemo())
     if rel.endswith((".py", ".pyi")):
         scan = _python_scan(root, rel)
         return FileIndex(
@@ -236,12 +261,12 @@ def _doctests(
     return found
 
 
-def _index_rust(root: Path, rel: str) -> FileIndex:
-    scan = _rust_scan(root, rel)
-    package = find_package(root, rel)
+def _index_rust(root: Path, rel: str, memo: IndexMemo) -> FileIndex:
+    scan = memo.rust_scan(root, rel)
+    package = memo.package(root, rel)
     placements: tuple[Placement, ...] = ()
     if package is not None:
-        placements = place_file(root, package, rel, lambda other: _rust_scan(root, other))
+        placements = place_file(root, package, rel, lambda other: memo.rust_scan(root, other))
     reachable = bool(placements)
     shown = placements
     if not shown and package is not None:
