@@ -347,12 +347,15 @@ class _Scanner(Cursor):
             end = self.skip_to(TO_COMMA, close)
             if name[0] != "id":
                 continue
+            if keyword != "enum" and not docs:
+                continue  # a struct field without docs: neither a symbol nor a doc-test
             starts = [name[2], *([first] if first is not None else []), *[d.offset for d in docs[:1]]]
             member = _Item(attrs=attrs, docs=docs, attr_line=self.line(min(starts)), scope=scope, stop=close)
             if keyword == "enum":
                 self.symbol(name, SymbolKind.VARIANT, member, end, (*item.scope.path, owner[1]))
-            doc_path = (*item.scope.doc_path, owner_name, name[1].removeprefix("r#"))
-            self.add_doctests(docs, doc_path, member.cfg)
+            if docs:
+                doc_path = (*item.scope.doc_path, owner_name, name[1].removeprefix("r#"))
+                self.add_doctests(docs, doc_path, member.cfg)
 
     def impl(self, keyword: Token, item: _Item) -> None:
         body, _ = self.header(item.stop)
