@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from parity.cli import main
+from parity.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import shlex
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from parity.cargoargs import CargoTestArgs, LibtestArgs, parse_cargo_test
@@ -14,7 +15,7 @@ from parity.cfgexpr import evaluate_cfg
 from parity.selectmodel import NotRunReason, RustTest, Selection
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["select_rust"]
 
@@ -213,12 +214,53 @@ def _filter_verdict(lt: LibtestArgs, name: str, test: RustTest) -> Selection | N
     return None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Scope:
+    """What one command builds, whatever the test: its packages, their features, cargo's refusal."""
+
+    selected: tuple[Package, ...] = ()
+    how: str = ""
+    package_error: str | None = None  # cargo refuses the package selection
+    error: str | None = None  # cargo refuses the features or the named targets
+    features: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+# A check asks about a few commands thousands of times (once per cited test), so each command's
+# scope is worked out once per workspace object. Keyed by identity: hashing a workspace costs more
+# than the work saved. Each entry holds its workspace, so that id cannot be reused while cached.
+_SCOPES: dict[tuple[int, tuple[str, ...], str], tuple[Workspace, _Scope]] = {}
+_MAX_SCOPES = 1024
+
+
+def _scope(args: CargoTestArgs, argv: tuple[str, ...], cwd: str, workspace: Workspace) -> _Scope:
+    key = (id(workspace), argv, cwd)
+    cached = _SCOPES.get(key)
+    if cached is not None and cached[0] is workspace:
+        return cached[1]
+    scope = _work_out_scope(args, cwd, workspace)
+    if len(_SCOPES) >= _MAX_SCOPES:
+        _SCOPES.clear()
+    _SCOPES[key] = (workspace, scope)
+    return scope
+
+
+def _work_out_scope(args: CargoTestArgs, cwd: str, workspace: Workspace) -> _Scope:
+    selected, how, error = _select_packages(args, workspace, cwd)
+    if error is not None:
+        return _Scope(package_error=error)
+    requests, error = cli_feature_requests(args, workspace, selected, _current_package(args, workspace, cwd))
+    if error is not None:
+        return _Scope(selected=selected, how=how, error=error)
+    features = resolve_features(workspace, requests, target=args.target)
+    error = _command_error(args, selected, features)
+    return _Scope(selected=selected, how=how, error=error, features=features)
+
+
 def select_rust(argv: Sequence[str], *, cwd: str, workspace: Workspace, test: RustTest) -> Selection:
     """Would `argv`, run in repo-relative `cwd`, run `test`? `workspace` must be loaded for that cwd."""
     args = parse_cargo_test(tuple(argv))
-    command = shlex.join(argv)
     if args is None:
-        return _no(NotRunReason.NOT_A_TEST_COMMAND, f"`{command}` is not a `cargo test` command")
+        return _no(NotRunReason.NOT_A_TEST_COMMAND, f"`{shlex.join(argv)}` is not a `cargo test` command")
     lt = args.libtest
     stops = [
         (bool(args.errors), f"cargo rejects the command: {args.errors[0] if args.errors else ''}"),
@@ -242,18 +284,15 @@ def select_rust(argv: Sequence[str], *, cwd: str, workspace: Workspace, test: Ru
             NotRunReason.PACKAGE_NOT_SELECTED,
             f"package `{test.package}` is not a member of the workspace at `{workspace.root or '.'}`",
         )
-    selected, how, error = _select_packages(args, workspace, cwd)
-    if error is not None:
-        return _no(NotRunReason.NOT_A_TEST_COMMAND, f"cargo rejects the command: {error}")
-    if pkg not in selected:
+    scope = _scope(args, tuple(argv), cwd, workspace)
+    if scope.package_error is not None:
+        return _no(NotRunReason.NOT_A_TEST_COMMAND, f"cargo rejects the command: {scope.package_error}")
+    how = scope.how
+    if pkg not in scope.selected:
         return _no(NotRunReason.PACKAGE_NOT_SELECTED, f"{how} does not select package `{pkg.name}`")
-    requests, error = cli_feature_requests(args, workspace, selected, _current_package(args, workspace, cwd))
-    if error is not None:
-        return _no(NotRunReason.NOT_A_TEST_COMMAND, f"cargo rejects the command: {error}")
-    features = resolve_features(workspace, requests, target=args.target)
-    error = _command_error(args, selected, features)
-    if error is not None:
-        return _no(NotRunReason.NOT_A_TEST_COMMAND, f"cargo rejects the command: {error}")
+    if scope.error is not None:
+        return _no(NotRunReason.NOT_A_TEST_COMMAND, f"cargo rejects the command: {scope.error}")
+    features = scope.features
     doc = test.target_kind == "doc"
     try:
         target = pkg.lib if doc else pkg.target(TargetKind(test.target_kind), test.target_name)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import importlib
 import pkgutil
 import sys
@@ -14,10 +16,10 @@ from parity import __version__
 from parity.errors import InputError, ParityError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
     from types import ModuleType
 
-__all__ = ["EXIT_FINDINGS", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "main", "run"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 _NOT_VERBS = {"common"}
@@ -45,6 +47,23 @@ def _parser(verbs: dict[str, ModuleType]) -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _batch_gc() -> Iterator[None]:
+    """Collect cycles rarely while a verb runs, then restore the interpreter's thresholds.
+
+    A check builds millions of long-lived, acyclic objects (scans, ASTs, rows). With CPython's
+    default thresholds the collector re-traverses that growing heap again and again: a quarter of
+    a 5,000-row check's time, for next to no garbage. Cycles are still collected, just in bigger
+    batches.
+    """
+    saved = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 50)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         verbs = _verbs()
@@ -56,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
     try:
-        return int(verbs[args.verb].run(args, console))
+        with _batch_gc():
+            return int(verbs[args.verb].run(args, console))
     except InputError as exc:
         errors.print(f"parity: error: {exc.render()}", markup=False, soft_wrap=True)
         return EXIT_INPUT
@@ -71,3 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc(file=log)
         errors.print(f"parity: internal error (a bug in parity); details in {log.name}", markup=False)
         return EXIT_INTERNAL
+
+
+def run() -> int:
+    """The process entry point (the `parity` script, `python -m parity`): `main`, then exit promptly.
+
+    What a run cached (every file's scan) stays reachable until the process ends, and the
+    interpreter's last full collection would walk all of it, a quarter of a second after a
+    5,000-row check, to free nothing the exit does not free anyway. Freezing it skips that walk;
+    `atexit` handlers still run. In-process callers use `main`, which leaves the collector alone.
+    """
+    code = main()
+    gc.freeze()
+    return code

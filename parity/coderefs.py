@@ -114,12 +114,7 @@ def check_code_ref(repo: Repository, ref: EvidenceRef, column: str, problems: li
             )
             continue
         at_line = ref.line is None or any(s.attr_line <= ref.line <= s.line for s in found)
-        others_at_line = any(
-            s.attr_line <= (ref.line or 0) <= s.line
-            for other in ref.symbols
-            for s in index.find_symbol(other)
-        )
-        if at_line or (position > 0 and others_at_line):
+        if at_line or (position > 0 and _any_at_line(index, ref)):
             continue
         problems.append(drift(name, ref, column, found))
     for name in ref.mentions:
@@ -140,6 +135,13 @@ def check_code_ref(repo: Repository, ref: EvidenceRef, column: str, problems: li
                     warning=True,
                 )
             )
+
+
+def _any_at_line(index: FileIndex, ref: EvidenceRef) -> bool:
+    """Whether one of the ref's symbols is defined at its line (later names may ride on the first)."""
+    return any(
+        s.attr_line <= (ref.line or 0) <= s.line for other in ref.symbols for s in index.find_symbol(other)
+    )
 
 
 def drift(name: str, ref: EvidenceRef, column: str, found: Sequence[Symbol | TestItem]) -> Problem:

@@ -259,12 +259,12 @@ def _find_package(root: Path, here: str) -> Package | None:
 
 def _parents(root: Path, package: Package, folder: tuple[str, ...]) -> list[str]:
     """Files whose `mod x;` means `folder/x.rs`: `folder/mod.rs`, `folder.rs`, crate roots in `folder`."""
-    base = root / package.dir
+    base = os.path.join(root, package.dir)  # noqa: PTH118 - hot path: strings, not Path objects
     joined = "/".join(folder)
     found = [t.src_path for t in package.targets if posixpath.dirname(t.src_path) == joined]
     roots = {t.src_path for t in package.targets}
     for candidate in (_join(joined, "mod.rs"), f"{joined}.rs" if folder else ""):
-        if candidate and candidate not in roots and (base / candidate).is_file():
+        if candidate and candidate not in roots and os.path.isfile(os.path.join(base, candidate)):  # noqa: PTH113, PTH118
             found.append(candidate)
     return list(dict.fromkeys(found))
 

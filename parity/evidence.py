@@ -30,6 +30,8 @@ _SYMBOL = re.compile(
 _LIST_GLUE = re.compile(r"^[\s+,/&]*(?:(?:and|or)[\s+,/&]*)*$")
 _PREFIX = re.compile(r"^\s*(?P<lang>Rust|Python)\s*:\s*", re.IGNORECASE)
 _MISSING = re.compile(r"^\s*Missing proof\s*:", re.IGNORECASE)
+_GROUPED = re.compile(r"^(?P<head>.*)::\{(?P<items>[^}]*)\}$")  # `Enum::{A, B}`
+_PAREN_OR_TICK = re.compile(r"[`()]")
 _JOB = re.compile(r"\bjob\s+`(?P<job>[^`]+)`", re.IGNORECASE)
 
 
@@ -98,7 +100,7 @@ def is_symbol(text: str) -> bool:
 def expand_symbol(text: str) -> tuple[str, ...]:
     """`PartitionSelector::{Range,Filter}` -> the two qualified names; anything else as is."""
     text = text.strip()
-    match = re.match(r"^(?P<head>.*)::\{(?P<items>[^}]*)\}$", text)
+    match = _GROUPED.match(text) if text.endswith("}") else None
     if not match:
         return (text,)
     return tuple(f"{match['head']}::{item.strip()}" for item in match["items"].split(","))
@@ -118,16 +120,16 @@ def _paren_end(text: str, open_index: int) -> int:
     """Index just past the `)` matching `text[open_index]`, ignoring parens inside backticks."""
     depth = 0
     in_code = False
-    for index in range(open_index, len(text)):
-        char = text[index]
+    for found in _PAREN_OR_TICK.finditer(text, open_index):  # the only characters that matter
+        char = found.group()
         if char == "`":
             in_code = not in_code
         elif not in_code and char == "(":
             depth += 1
-        elif not in_code and char == ")":
+        elif not in_code:
             depth -= 1
             if depth == 0:
-                return index + 1
+                return found.end()
     return len(text)
 
 

@@ -108,7 +108,12 @@ def _record(fields: dict[str, list[str]], name: str, value: str) -> None:
 
 
 def parse_pytest_options(args: list[str] | tuple[str, ...]) -> PytestArgs:
-    """Parse pytest's own arguments (argparse with `allow_abbrev=False`)."""
+    """Parse pytest's own arguments (argparse with `allow_abbrev=False`); memoised like parse_pytest."""
+    return _parse_options_cached(tuple(args))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_options_cached(args: tuple[str, ...]) -> PytestArgs:
     fields: dict[str, list[str]] = {
         k: []
         for k in (

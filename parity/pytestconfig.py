@@ -10,7 +10,7 @@ import posixpath
 import re
 import shlex
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from parity.errors import InputError
@@ -54,11 +54,23 @@ class PathKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class RepoFiles:
-    """The file-system questions pytest's collection asks, answered for repo-relative paths."""
+    """The file-system questions pytest's collection asks, answered for repo-relative paths.
+
+    Each answer is kept: one RepoFiles can serve a whole check, which asks the same questions for
+    every cited test and whose repository does not change under it.
+    """
 
     root: Path
+    _answers: dict[tuple[str, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def kind(self, rel: str) -> PathKind:
+        key = ("kind", rel)
+        if key not in self._answers:
+            self._answers[key] = self._kind(rel)
+        answer: PathKind = self._answers[key]
+        return answer
+
+    def _kind(self, rel: str) -> PathKind:
         path = self.root / rel
         if path.is_dir():
             return PathKind.DIR
@@ -67,29 +79,44 @@ class RepoFiles:
         return PathKind.OTHER if path.exists() else PathKind.MISSING
 
     def is_venv(self, rel: str) -> bool:
-        path = self.root / rel
-        return (path / "pyvenv.cfg").is_file() or (path / "conda-meta" / "history").is_file()
+        key = ("venv", rel)
+        if key not in self._answers:
+            path = self.root / rel
+            self._answers[key] = (path / "pyvenv.cfg").is_file() or (
+                path / "conda-meta" / "history"
+            ).is_file()
+        answer: bool = self._answers[key]
+        return answer
 
     def glob(self, cwd: str, pattern: str) -> tuple[str, ...]:
         """`sorted(glob.iglob(pattern, recursive=True))` run in `cwd`, as repo-relative paths."""
-        base = self.root / cwd
-        # pytest's own call; `Path.glob` would differ (it matches dot-files with `*`).
-        found = sorted(glob.iglob(pattern, root_dir=base, recursive=True))  # noqa: PTH207
-        return tuple(_norm(posixpath.join(cwd, f.replace(os.sep, "/"))) for f in found)
+        key = ("glob", cwd, pattern)
+        if key not in self._answers:
+            base = self.root / cwd
+            # pytest's own call; `Path.glob` would differ (it matches dot-files with `*`).
+            found = sorted(glob.iglob(pattern, root_dir=base, recursive=True))  # noqa: PTH207
+            self._answers[key] = tuple(_norm(posixpath.join(cwd, f.replace(os.sep, "/"))) for f in found)
+        answer: tuple[str, ...] = self._answers[key]
+        return answer
 
     def conftest_hooks(self, dirs: Sequence[str]) -> tuple[str, ...]:
         """`conftest.py` files in `dirs` that can change collection; parity cannot run them."""
-        found: list[str] = []
-        for rel in dirs:
-            conftest = _norm(posixpath.join(rel, "conftest.py"))
+        found = (self._conftest_hook(_norm(posixpath.join(rel, "conftest.py"))) for rel in dirs)
+        return tuple(hook for hook in found if hook is not None)
+
+    def _conftest_hook(self, conftest: str) -> str | None:
+        key = ("conftest", conftest)
+        if key not in self._answers:
+            self._answers[key] = None
             try:
                 text = (self.root / conftest).read_text(encoding="utf-8", errors="replace")
             except OSError:
-                continue
+                return None
             hook = _COLLECTION_HOOK.search(text)
             if hook is not None:
-                found.append(f"{conftest} ({hook.group(1) or hook.group(2)})")
-        return tuple(found)
+                self._answers[key] = f"{conftest} ({hook.group(1) or hook.group(2)})"
+        answer: str | None = self._answers[key]
+        return answer
 
 
 _COLLECTION_HOOK = re.compile(

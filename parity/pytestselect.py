@@ -226,9 +226,7 @@ def _module_nodeid(file: str, rootdir: str, reached: _Arg) -> str:
 
 
 def _case_names(test: PythonTest) -> list[str]:
-    if test.param_ids is None:
-        return [test.name]
-    return [f"{test.name}[{case}]" for case in test.param_ids]
+    return [test.name] if test.param_ids is None else [f"{test.name}[{case}]" for case in test.param_ids]
 
 
 def _compile(ctx: _Ctx) -> tuple[MatchExpr | None, MatchExpr | None]:
@@ -358,12 +356,18 @@ def _dirs_between(top: str, file: str) -> list[str]:
 
 
 def select_python(
-    argv: Sequence[str], *, cwd: str, repo_root: Path, config: PytestConfig, test: PythonTest
+    argv: Sequence[str],
+    *,
+    cwd: str,
+    repo_root: Path,
+    config: PytestConfig,
+    test: PythonTest,
+    files: RepoFiles | None = None,
 ) -> Selection:
     """Would `argv`, run in repo-relative `cwd`, run `test` (any of its parametrized cases)?
 
-    `config` must come from `load_pytest_config(repo_root, cwd, argv)`. `addopts` from it
-    are put before the step's own arguments, as pytest does.
+    `config` must come from `load_pytest_config(repo_root, cwd, argv)`; its `addopts` go before
+    the step's own arguments, as in pytest. Calls may share `files` (of `repo_root`) and its answers.
     """
     parsed = parse_pytest(list(argv))
     if parsed is None:
@@ -374,7 +378,7 @@ def select_python(
         return _no(NotRunReason.NOT_A_TEST_COMMAND, f"pytest rejects the command: {opts.errors[0]}")
     if opts.stops:
         return _no(NotRunReason.NOT_A_TEST_COMMAND, f"`{opts.stops[0]}` makes pytest run no test")
-    files = RepoFiles(repo_root)
+    files = files if files is not None else RepoFiles(repo_root)
     try:
         ctx = _Ctx(
             opts=opts,
@@ -388,10 +392,8 @@ def select_python(
         return _no(NotRunReason.NOT_A_TEST_COMMAND, f"pytest rejects the command: {exc.message}")
     notes = [f"`{flag}` depends on state parity cannot see" for flag in opts.uncertain[:1]]
     notes += [f"parity does not know the option `{flag}` (a plugin's?)" for flag in opts.unknown[:1]]
-    notes += [
-        f"{hook} can change collection"
-        for hook in files.conftest_hooks(_dirs_between(ctx.cfg.confcutdir, test.file))[:1]
-    ]
+    hooks = files.conftest_hooks(_dirs_between(ctx.cfg.confcutdir, test.file))
+    notes += [f"{hook} can change collection" for hook in hooks[:1]]
     if notes:
         return result._replace(detail=f"{result.detail} ({'; '.join(notes)})", certain=False)
     return result

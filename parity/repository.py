@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from parity.cargotoml import Workspace
     from parity.config import Config
     from parity.matrix import Matrix, Row
-    from parity.pytestconfig import PytestConfig
-    from parity.sourceindex import FileIndex
+    from parity.pytestconfig import PytestConfig, RepoFiles
+    from parity.sourceindex import FileIndex, IndexMemo
     from parity.workflow import Workflow
 
 __all__ = ["PathInfo", "Repository"]
@@ -142,7 +142,13 @@ class Repository:
     def index(self, rel: str) -> FileIndex:
         from parity.sourceindex import index_file  # noqa: PLC0415
 
-        return _cached(self._indexes, rel, lambda: index_file(self.root, rel))
+        return _cached(self._indexes, rel, lambda: index_file(self.root, rel, self._index_memo))
+
+    @cached_property
+    def _index_memo(self) -> IndexMemo:
+        from parity.sourceindex import IndexMemo  # noqa: PLC0415
+
+        return IndexMemo()
 
     def workflow(self, rel: str) -> Workflow:
         from parity.workflow import load_workflow  # noqa: PLC0415
@@ -153,6 +159,13 @@ class Repository:
         from parity.cargotoml import load_workspace  # noqa: PLC0415
 
         return _cached(self._workspaces, cwd, lambda: load_workspace(self.root, cwd))
+
+    @cached_property
+    def pytest_files(self) -> RepoFiles:
+        """What pytest's collection would find on disk, asked once per path for the whole run."""
+        from parity.pytestconfig import RepoFiles  # noqa: PLC0415
+
+        return RepoFiles(self.root)
 
     def pytest_config(self, cwd: str, argv: tuple[str, ...] = ()) -> PytestConfig:
         """pytest's own rootdir/inifile discovery: the command's paths, -c and --rootdir matter."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ _TOKEN = re.compile(
 )
 # One pattern per bracket kind: in valid code each kind balances on its own, so a group is skipped
 # by counting only its own brackets (strings and comments are already blanked).
+_MATCH_TOKEN = _TOKEN.match
 _GROUP_EDGES = {"{": re.compile(r"[{}]"), "(": re.compile(r"[()]"), "[": re.compile(r"[\[\]]")}
 GROUP_OPENERS = frozenset(_GROUP_EDGES)
 _HEADER = re.compile(r"[{};()\[\]]|->")
@@ -33,15 +35,17 @@ class Cursor:
         self.m = masked
         self.clean = masked.clean
         self.pos = 0
+        self._line_starts = masked.line_starts
 
     def tok(self, stop: int) -> Token | None:
-        match = _TOKEN.match(self.clean, self.pos, stop)
+        match = _MATCH_TOKEN(self.clean, self.pos, stop)
         if match is None:
             self.pos = stop
             return None
-        self.pos = match.end()
+        end = self.pos = match.end()
         kind = match.lastgroup or "p"
-        return kind, match.group(kind), match.start(kind), match.end()
+        text = match.group(kind)
+        return kind, text, end - len(text), end  # every token group ends where the match does
 
     def peek(self, stop: int) -> Token | None:
         saved = self.pos
@@ -94,4 +98,4 @@ class Cursor:
         return None, returns
 
     def line(self, offset: int) -> int:
-        return self.m.line_of(offset)
+        return bisect_right(self._line_starts, offset)  # Masked.line_of, without the extra call

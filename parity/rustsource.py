@@ -120,6 +120,11 @@ class _Scanner(Cursor):
         if any(doc.has_fence for doc in docs):
             self.doctests.extend(doctests_in(docs, "::".join(doc_path), tuple(cfg)))
 
+    def item_doctests(self, item: _Item, name: str) -> None:
+        """`add_doctests` for an item's own docs; its path and cfg are only worked out if it has docs."""
+        if item.docs:
+            self.add_doctests(item.docs, (*item.scope.doc_path, name), item.cfg)
+
     def symbol(self, name: Token, kind: SymbolKind, item: _Item, end: int, prefix: tuple[str, ...]) -> Symbol:
         line = self.line(name[2])
         symbol = Symbol(
@@ -129,7 +134,7 @@ class _Scanner(Cursor):
             line=line,
             attr_line=min(item.attr_line, line),
             end_line=self.line(end),
-            attrs=tuple(a.text for a in item.attrs),
+            attrs=tuple([a.text for a in item.attrs]) if item.attrs else (),
         )
         self.symbols.append(symbol)
         return symbol
@@ -143,8 +148,12 @@ class _Scanner(Cursor):
                 self.take_docs(region, stop, scope)
                 return
             docs = self.take_docs(region, start[2], scope)
-            starts = [start[2], *([first] if first is not None else []), *[d.offset for d in docs[:1]]]
-            item = _Item(attrs=attrs, docs=docs, attr_line=self.line(min(starts)), scope=scope, stop=stop)
+            low = start[2]  # where the item starts: its first attribute, doc comment or keyword
+            if first is not None and first < low:
+                low = first
+            if docs and docs[0].offset < low:
+                low = docs[0].offset
+            item = _Item(attrs=attrs, docs=docs, attr_line=self.line(low), scope=scope, stop=stop)
             self.item(start, item)
 
     def item(self, start: Token, item: _Item) -> None:
@@ -211,7 +220,7 @@ class _Scanner(Cursor):
         end = self.skip_to(TO_SEMI, item.stop)
         if name is not None and name[0] == "id" and name[1] != "_":
             self.symbol(name, SymbolKind(keyword), item, end, item.scope.path)
-            self.add_doctests(item.docs, (*item.scope.doc_path, name[1].removeprefix("r#")), item.cfg)
+            self.item_doctests(item, name[1].removeprefix("r#"))
 
     def macro_call(self, path: Token, item: _Item) -> None:
         """`m! { ... }`, `a::m!(...);`, `macro_rules! name { ... }`: skipped; a macro_rules is a symbol."""
@@ -234,7 +243,7 @@ class _Scanner(Cursor):
             self.tok(stop)
         if macro[1] == "macro_rules" and name is not None:
             self.symbol(name, SymbolKind.MACRO, item, end, item.scope.path)
-            self.add_doctests(item.docs, (*item.scope.doc_path, name[1].removeprefix("r#")), item.cfg)
+            self.item_doctests(item, name[1].removeprefix("r#"))
 
     def container(
         self, open_pos: int, item: _Item, path: tuple[str, ...], doc_path: tuple[str, ...], *, mod: str = ""
@@ -266,7 +275,7 @@ class _Scanner(Cursor):
             self.pos = end + 1
         scope = item.scope
         symbol = self.symbol(name, SymbolKind.FN, item, end, scope.path)
-        self.add_doctests(item.docs, (*scope.doc_path, name[1].removeprefix("r#")), item.cfg)
+        self.item_doctests(item, name[1].removeprefix("r#"))
         if scope.tests_allowed and body is not None and item.attrs:
             found = rust_test(
                 symbol=symbol,
@@ -300,7 +309,7 @@ class _Scanner(Cursor):
                 )
             )
         self.symbol(name, SymbolKind.MOD, item, end, item.scope.path)
-        self.add_doctests(item.docs, (*item.scope.doc_path, bare), item.cfg)
+        self.item_doctests(item, bare)
 
     def type_item(self, keyword: str, item: _Item) -> None:
         """`struct`, `enum`, `union`, `trait` (whose items are indexed as `Trait::item`)."""
@@ -317,7 +326,7 @@ class _Scanner(Cursor):
             self.members(body, end, keyword, name, item)
             self.pos = end + 1
         self.symbol(name, SymbolKind(keyword), item, end, item.scope.path)
-        self.add_doctests(item.docs, (*item.scope.doc_path, bare), item.cfg)
+        self.item_doctests(item, bare)
 
     def members(self, open_pos: int, close: int, keyword: str, owner: Token, item: _Item) -> None:
         """Enum variants (symbols `Enum::Variant`) or named struct fields (doc-tests only)."""
@@ -338,12 +347,15 @@ class _Scanner(Cursor):
             end = self.skip_to(TO_COMMA, close)
             if name[0] != "id":
                 continue
+            if keyword != "enum" and not docs:
+                continue  # a struct field without docs: neither a symbol nor a doc-test
             starts = [name[2], *([first] if first is not None else []), *[d.offset for d in docs[:1]]]
             member = _Item(attrs=attrs, docs=docs, attr_line=self.line(min(starts)), scope=scope, stop=close)
             if keyword == "enum":
                 self.symbol(name, SymbolKind.VARIANT, member, end, (*item.scope.path, owner[1]))
-            doc_path = (*item.scope.doc_path, owner_name, name[1].removeprefix("r#"))
-            self.add_doctests(docs, doc_path, member.cfg)
+            if docs:
+                doc_path = (*item.scope.doc_path, owner_name, name[1].removeprefix("r#"))
+                self.add_doctests(docs, doc_path, member.cfg)
 
     def impl(self, keyword: Token, item: _Item) -> None:
         body, _ = self.header(item.stop)
@@ -354,7 +366,7 @@ class _Scanner(Cursor):
         self.symbol(
             (keyword[0], display, keyword[2], keyword[3]), SymbolKind.IMPL, item, end, item.scope.path
         )
-        self.add_doctests(item.docs, (*item.scope.doc_path, doc_name), item.cfg)
+        self.item_doctests(item, doc_name)
 
 
 def scan_rust(path: str, text: str) -> RustScan:

@@ -18,6 +18,7 @@ __all__ = [
     "CargoTarget",
     "CrateTarget",
     "FileIndex",
+    "IndexMemo",
     "Language",
     "Package",
     "Symbol",
@@ -32,6 +33,8 @@ _SEPARATOR = re.compile(r"::|\.")
 
 def _segments(name: str) -> tuple[str, ...]:
     parts = name.strip().replace(".", "::").split("::")
+    if "r#" not in name:  # the common case, without a generator (called for every symbol and test)
+        return tuple(filter(None, parts))
     return tuple(s.removeprefix("r#") for s in parts if s)
 
 
@@ -52,9 +55,14 @@ class FileIndex:
     reachable: bool = True  # False: a Rust file outside every package, or no `mod` item reaches it
     targets: tuple[CrateTarget, ...] = ()  # every target that compiles the file (e.g. tests/common/mod.rs)
     package: Package | None = None
-    # Built on the first lookup: every qualname suffix -> its symbols (a matrix asks thousands of times).
-    _by_suffix: dict[tuple[str, ...], tuple[Symbol, ...]] = field(
+    # Built on the first lookup (a matrix asks thousands of times): last segment of each symbol's
+    # crate-qualified path -> (symbol, that path), in file order.
+    _by_last: dict[str, list[tuple[Symbol, tuple[str, ...]]]] = field(
         default_factory=dict, compare=False, repr=False
+    )
+    # Built on the first lookup too: each test with the segments of its full name and qualname.
+    _test_segments: list[tuple[TestItem, tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=list, compare=False, repr=False
     )
 
     def find_symbol(self, name: str) -> tuple[Symbol, ...]:
@@ -63,22 +71,22 @@ class FileIndex:
         text = " ".join(name.split())
         if text.startswith("impl "):
             return tuple(s for s in self.symbols if s.kind is SymbolKind.IMPL and s.name == text)
-        if not self._by_suffix and self.symbols:
-            self._build_suffix_index()
-        return self._by_suffix.get(_segments(text), ())
+        wanted = _segments(text)
+        if not wanted:
+            return ()
+        if not self._by_last and self.symbols:
+            self._build_last_index()
+        candidates = self._by_last.get(wanted[-1], ())
+        return tuple(symbol for symbol, full in candidates if _ends_with(full, wanted))
 
-    def _build_suffix_index(self) -> None:
+    def _build_last_index(self) -> None:
         prefix = _segments(self.crate.module_path) if self.crate and self.reachable else ()
-        found: dict[tuple[str, ...], list[Symbol]] = {}
         for symbol in self.symbols:  # in file order, so results keep the order of definition
             if symbol.kind is SymbolKind.IMPL:
                 continue
             full = (*prefix, *_segments(symbol.qualname))
-            for start in range(len(full)):
-                bucket = found.setdefault(full[start:], [])
-                if not bucket or bucket[-1] is not symbol:
-                    bucket.append(symbol)
-        self._by_suffix.update((key, tuple(value)) for key, value in found.items())
+            if full:
+                self._by_last.setdefault(full[-1], []).append((symbol, full))
 
     def find_test(self, name: str) -> tuple[TestItem, ...]:
         """By function name, full name (libtest name / pytest node id), or `Class::method`/`Class.method`.
@@ -91,13 +99,16 @@ class FileIndex:
         if text.endswith("]") and "[" in text:
             text, case = text[: text.index("[")], text[text.index("[") + 1 : -1]
         wanted = _segments(text)
+        if not self._test_segments and self.tests:
+            self._test_segments.extend(
+                (test, _segments(test.full_name), _segments(test.qualname)) for test in self.tests
+            )
         found = []
-        for test in self.tests:
+        for test, full, qual in self._test_segments:
             if test.is_doctest:
                 if text in {test.full_name, test.qualname}:
                     found.append(test)
                 continue
-            full, qual = _segments(test.full_name), _segments(test.qualname)
             if not (_ends_with(full, wanted) or _ends_with(qual, wanted)):
                 # `#[test_case]`/`#[rstest]` cases are libtest tests one module below the fn: `f::case`
                 case_of = test.param_count is not None and "::" in text and _ends_with(full, wanted[:-1])
@@ -159,6 +170,27 @@ def _python_scan(root: Path, rel: str) -> PythonScan:
     return scan
 
 
+@dataclass(slots=True)
+class IndexMemo:
+    """What one run has read already. Placing a Rust file reads its parent modules and its package's
+    manifest, which every sibling file asks for again; a run sees each file once, as it first read it."""
+
+    rust_scans: dict[str, RustScan] = field(default_factory=dict)
+    packages: dict[str, Package | None] = field(default_factory=dict)  # by a file's folder
+
+    def rust_scan(self, root: Path, rel: str) -> RustScan:
+        scan = self.rust_scans.get(rel)
+        if scan is None:
+            scan = self.rust_scans[rel] = _rust_scan(root, rel)
+        return scan
+
+    def package(self, root: Path, rel: str) -> Package | None:
+        folder = posixpath.dirname(rel)
+        if folder not in self.packages:
+            self.packages[folder] = find_package(root, rel)
+        return self.packages[folder]
+
+
 def _normalise(rel_path: str) -> str:
     rel = posixpath.normpath(rel_path.replace("\\", "/"))
     if rel.startswith(("../", "/")) or rel == "..":
@@ -166,12 +198,15 @@ def _normalise(rel_path: str) -> str:
     return rel
 
 
-def index_file(repo_root: Path, rel_path: str) -> FileIndex:
-    """Index one repo-relative file: Rust (`.rs`), Python (`.py`/`.pyi`), or any other text (lines only)."""
+def index_file(repo_root: Path, rel_path: str, memo: IndexMemo | None = None) -> FileIndex:
+    """Index one repo-relative file: Rust (`.rs`), Python (`.py`/`.pyi`), or any other text (lines only).
+
+    Calls of one run may share a `memo`, so they read each Rust file and manifest once.
+    """
     root = Path(repo_root)
     rel = _normalise(rel_path)
     if rel.endswith(".rs"):
-        return _index_rust(root, rel)
+        return _index_rust(root, rel, memo if memo is not None else IndexMemo())
     if rel.endswith((".py", ".pyi")):
         scan = _python_scan(root, rel)
         return FileIndex(
@@ -226,12 +261,12 @@ def _doctests(
     return found
 
 
-def _index_rust(root: Path, rel: str) -> FileIndex:
-    scan = _rust_scan(root, rel)
-    package = find_package(root, rel)
+def _index_rust(root: Path, rel: str, memo: IndexMemo) -> FileIndex:
+    scan = memo.rust_scan(root, rel)
+    package = memo.package(root, rel)
     placements: tuple[Placement, ...] = ()
     if package is not None:
-        placements = place_file(root, package, rel, lambda other: _rust_scan(root, other))
+        placements = place_file(root, package, rel, lambda other: memo.rust_scan(root, other))
     reachable = bool(placements)
     shown = placements
     if not shown and package is not None:

@@ -285,4 +285,5 @@ def _select(repo: Repository, command: Command, cited: CitedTest, item: TestItem
         repo_root=repo.root,
         config=repo.pytest_config(command.cwd),
         test=test_py,
+        files=repo.pytest_files,
     )

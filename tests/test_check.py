@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import MATRIX, WORKFLOW, line_of, replace_in
 
-from parity.cli import main
+from parity.cli import main, run
 from parity.config import Columns
 from parity.csvsibling import render_csv
 from parity.matrix import read_matrix
@@ -143,6 +145,20 @@ def test_intact_example_has_no_errors_and_one_known_warning(
         "Planned": 2,
     }
     assert document["findings"] == [e2e_warning(example)]
+
+
+def test_the_process_entry_point_is_main_then_a_frozen_heap(
+    example: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["parity", "check", "--repo", str(example), "--format", "json"])
+    thresholds = gc.get_threshold()
+    try:
+        assert run() == 0
+        assert gc.get_freeze_count() > 0  # the interpreter's last collection will skip the run's caches
+    finally:
+        gc.unfreeze()
+    assert gc.get_threshold() == thresholds  # the verb's batch thresholds were undone
+    assert json.loads(capsys.readouterr().out)["summary"]["rows"] == 24
 
 
 # --- broken code and test refs --------------------------------------------------------------------------

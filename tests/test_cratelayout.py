@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from parity.errors import InputError
-from parity.sourceindex import FileIndex, TargetKind, index_file
+from parity.sourceindex import FileIndex, IndexMemo, TargetKind, index_file
 
 # --- a real crate layout -------------------------------------------------------------------
 
@@ -378,6 +378,15 @@ def test_manifest_overrides_and_bin_only_crates(tmp_path: Path) -> None:
     assert standalone.package is not None
     assert standalone.package.workspace_dir == "standalone"
     assert [t.full_name for t in standalone.tests] == ["src/lib.rs - f (line 1)"]
+
+
+def test_a_shared_memo_indexes_every_file_as_a_fresh_call_does(crate: Path) -> None:
+    files = sorted(p.relative_to(crate).as_posix() for p in crate.rglob("*.rs"))
+    memo = IndexMemo()
+    for rel in files:
+        assert index_file(crate, rel, memo) == index_file(crate, rel), rel
+    assert set(files) <= set(memo.rust_scans)  # each scanned once, parents included
+    assert all(package is not None for package in memo.packages.values())
 
 
 def test_find_symbol_with_the_module_path(crate: Path) -> None:

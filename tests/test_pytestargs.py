@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from parity.pytestargs import parse_pytest, parse_pytest_options
+from parity.pytestargs import _parse_options_cached, parse_pytest, parse_pytest_options
 
 DATA = Path(__file__).parent / "data" / "selection" / "pytestargs"
 CASES = sorted(p.stem for p in DATA.glob("*.txt"))
@@ -64,3 +64,14 @@ def test_errors_and_unknown_options() -> None:
         "-o/--override-ini expects option=value style (got: 'x').",
     )
     assert parse_pytest_options(["--frobnicate", "-Q"]).unknown == ("--frobnicate", "-Q")
+
+
+def test_options_are_parsed_once_per_argument_list() -> None:
+    args = ["-k", "fast and not slow", "--deselect", "a.py::t", "-o", "xfail_strict=true", "tests"]
+    first = parse_pytest_options(args)
+    assert parse_pytest_options(tuple(args)) is first  # a list and a tuple with the same items share it
+    assert first == _parse_options_cached.__wrapped__(tuple(args))  # the same answer as a fresh parse
+    assert parse_pytest_options([*args, "-m", "cli"]) is not first
+    assert dataclasses.is_dataclass(first)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.keyword = "changed"  # type: ignore[misc] # shared answers must not be mutable

@@ -136,6 +136,25 @@ def test_repo_files(tmp_path: Path) -> None:
     assert files.conftest_hooks(["a", ""]) == ("a/conftest.py (collect_ignore)",)
 
 
+def test_repo_files_keep_their_answers_for_the_run(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "conftest.py").write_text("collect_ignore = []\n", encoding="utf-8")
+    files = RepoFiles(tmp_path)
+    asked = (files.kind("a/x.py"), files.glob("", "a/*.py"), files.conftest_hooks(["a"]))
+    assert asked == (PathKind.MISSING, ("a/conftest.py",), ("a/conftest.py (collect_ignore)",))
+    (tmp_path / "a" / "x.py").write_text("", encoding="utf-8")
+    (tmp_path / "a" / "conftest.py").write_text("", encoding="utf-8")
+    # One check's repository does not change under it: the same object answers as before ...
+    assert (files.kind("a/x.py"), files.glob("", "a/*.py"), files.conftest_hooks(["a"])) == asked
+    # ... and a new one (the next run) looks again.
+    fresh = RepoFiles(tmp_path)
+    assert (fresh.kind("a/x.py"), fresh.glob("", "a/*.py"), fresh.conftest_hooks(["a"])) == (
+        PathKind.FILE,
+        ("a/conftest.py", "a/x.py"),
+        (),
+    )
+
+
 _HEADER = re.compile(r"^rootdir: (?P<rootdir>.+)\n(?:configfile: (?P<inifile>\S+).*\n)?", re.MULTILINE)
 
 

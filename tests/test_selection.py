@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shlex
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from parity.cargotoml import load_workspace
-from parity.pytestconfig import load_pytest_config
+from parity.pytestconfig import RepoFiles, load_pytest_config
 from parity.selection import NotRunReason, PythonTest, RustTest, Selection, select_python, select_rust
 
 DATA = Path(__file__).parent / "data" / "selection"
@@ -158,6 +159,22 @@ RUST_CASES = [
 )
 def test_select_rust(command: str, test: RustTest, expected: Selection) -> None:
     assert rust(command, test) == expected
+
+
+def test_each_command_is_worked_out_once_per_workspace_object() -> None:
+    workspace = load_workspace(RUSTWS, "")
+    for _ in range(2):  # the second round reuses every command's scope from the first
+        for command, test, expected in RUST_CASES:
+            assert select_rust(shlex.split(command), cwd="", workspace=workspace, test=test) == expected
+    # An equal-looking command in another workspace object is worked out afresh.
+    before = select_rust(["cargo", "test"], cwd="", workspace=workspace, test=API)
+    assert before.reason is NotRunReason.PACKAGE_NOT_SELECTED
+    moved = dataclasses.replace(workspace, default_members=("arco-api",))
+    after = select_rust(["cargo", "test"], cwd="", workspace=moved, test=API)
+    assert after == _yes(
+        "running at the workspace root with no `-p` (default members: `arco-api`) selects package "
+        "`arco-api` and a plain `cargo test` runs the library"
+    )
 
 
 def test_default_package_follows_the_working_directory() -> None:
@@ -372,6 +389,16 @@ PY_CASES = [
 )
 def test_select_python(pyproj: Path, command: str, test: PythonTest, expected: Selection) -> None:
     assert py(pyproj, command, test) == expected
+
+
+def test_select_python_with_shared_repo_files(pyproj: Path) -> None:
+    files = RepoFiles(pyproj)  # as a check shares one across all its cited tests
+    for _ in range(2):
+        for command, test, expected in PY_CASES:
+            argv = shlex.split(command)
+            config = load_pytest_config(pyproj, "", argv)
+            found = select_python(argv, cwd="", repo_root=pyproj, config=config, test=test, files=files)
+            assert found == expected
 
 
 def test_testpaths_apply_only_at_the_rootdir(pyproj: Path) -> None:

@@ -99,6 +99,26 @@ def test_find_symbol_by_name_qualname_and_impl() -> None:
     assert index.find_symbol("") == ()
 
 
+@pytest.mark.parametrize("case", CASES)
+def test_find_symbol_finds_every_path_suffix_in_file_order(case: str) -> None:
+    """The lookup index against a brute-force scan: every suffix of every symbol's path."""
+    try:
+        index = index_file(DATA, case)
+    except InputError:
+        return  # a file that does not parse has nothing to look up
+    module = index.crate.module_path.split("::") if index.crate and index.reachable else []
+    paths = [
+        (symbol, tuple(p for p in [*module, *symbol.qualname.replace(".", "::").split("::")] if p))
+        for symbol in index.symbols
+        if symbol.kind != "impl"
+    ]
+    wanted = {path[start:] for _, path in paths for start in range(len(path))}
+    for suffix in sorted(wanted):
+        expected = tuple(s for s, path in paths if path[len(path) - len(suffix) :] == suffix)
+        assert index.find_symbol("::".join(suffix)) == expected
+        assert index.find_symbol(".".join(suffix)) == expected
+
+
 def test_find_symbol_python_dotted_and_colons() -> None:
     index = index_file(DATA, "module_defs.py")
     assert [s.line for s in index.find_symbol("PartitionKey.parse")] == [13]

@@ -9,7 +9,6 @@ inside it. Between two runs with the same results only run-specific fields diffe
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ from parity import __version__
 from parity.config import Config
 from parity.model import Severity
 from parity.reporters.console import sort_findings
+from parity.reporters.jsontext import dumps_indented
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -167,7 +167,7 @@ def check_document(report: CheckReport, *, config: Config | None = None) -> dict
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(document) + "\n"  # json.dumps(indent=2, ensure_ascii=False), faster
 
 
 def row_dict(row: RowVerdict, *, root: Path | None = None, for_signoff: bool = False) -> dict[str, Any]:
