@@ -1,7 +1,8 @@
 """(c) a cached re-run against the first run, and (d) four shards against one, simulated on one machine.
 
 (c) runs `prove` twice on a warm copy of the example: the first run executes every command and fills
-the cache; the second must re-run nothing. (d) builds a small repository whose CI job has eight pytest
+the cache; the second must re-run nothing (it replays the first run's report). Three such pairs, the
+cache removed before each, and the best of each side. (d) builds a small repository whose CI job has eight pytest
 steps that each sleep, proves it as one shard and as four shards started at once (four CI runners
 simulated by four processes: sleeping needs no CPU), and compares the wall times of the two.
 """
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["run"]
 
 CACHED_TARGET = 0.10  # cached re-run / first run
+REPEAT = 3
 SHARD_TARGET = 0.35  # 4-shard wall time / 1-shard wall time
 STEPS = 8
 SLEEP = 4.0
@@ -32,31 +34,29 @@ def _cached(work: Path, env: dict[str, str]) -> Figure:
     name = "prove cached re-run / first run (example, warm build)"
     repo = copy_tree(EXAMPLE, work / "arco-mini")
     run_timed(parity_argv("prove", "--repo", str(repo)), cwd=work, env=env)  # build once, off the clock
-    shutil.rmtree(repo / ".parity-cache", ignore_errors=True)
-    first = run_timed(
-        parity_argv("prove", "--repo", str(repo), "--format", "json"),
-        cwd=work,
-        env=env,
-        output=work / "first.json",
-        errors=work / "first.err",
-    )
-    second = run_timed(
-        parity_argv("prove", "--repo", str(repo), "--format", "json"),
-        cwd=work,
-        env=env,
-        output=work / "second.json",
-        errors=work / "second.err",
-    )
-    statuses = [c["status"] for c in json.loads((work / "second.json").read_text())["commands"]]
-    all_cached = bool(statuses) and set(statuses) == {"cached"}
+    argv = parity_argv("prove", "--repo", str(repo), "--format", "json")
+    firsts, reruns, statuses = [], [], set()
+    for _ in range(REPEAT):  # first run and re-run in turns, so both meet the same machine
+        shutil.rmtree(repo / ".parity-cache", ignore_errors=True)
+        firsts.append(
+            run_timed(argv, cwd=work, env=env, output=work / "first.json", errors=work / "first.err")
+        )
+        reruns.append(
+            run_timed(argv, cwd=work, env=env, output=work / "second.json", errors=work / "second.err")
+        )
+        statuses |= {c["status"] for c in json.loads((work / "second.json").read_text())["commands"]}
+    first = min(firsts, key=lambda t: t.wall)
+    second = min(reruns, key=lambda t: t.wall)
+    all_cached = statuses == {"cached"}
+    valid = all_cached and all(t.exit_code == 0 for t in (*firsts, *reruns))
     ratio = second.wall / first.wall
     return Figure(
         benchmark=name,
         figure=f"{ratio:.3f}",
         target=f"<= {CACHED_TARGET:.2f}",
-        passed=all_cached and first.exit_code == second.exit_code == 0 and ratio <= CACHED_TARGET,
-        detail=f"first {first.wall:.2f} s, re-run {second.wall:.2f} s; "
-        f"re-run command statuses {sorted(set(statuses))}",
+        passed=valid and ratio <= CACHED_TARGET,
+        detail=f"first {first.wall:.2f} s, re-run {second.wall:.2f} s (best of {REPEAT} each, in turns); "
+        f"re-run command statuses {sorted(statuses)}",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -15,7 +16,7 @@ from parity.atomicfile import write_atomic
 from parity.results import CommandResult, CommandStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from parity.plan import Invocation
     from parity.prove import ProveOptions
@@ -289,14 +290,12 @@ class CacheSession:
 
     def prime(self, invocations: Iterable[Invocation]) -> None:
         """Hash the tree and probe every toolchain the plan needs at once (the probes run in parallel)."""
-        from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+        from parity.background import in_parallel  # noqa: PLC0415
 
         todo = {_slot(i): i for i in invocations if _slot(i) not in self._toolchains}
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            tree = pool.submit(self._tree_digest)
-            for future in [pool.submit(self._toolchain, i) for i in todo.values()]:
-                future.result()
-            tree.result()
+        work: list[Callable[[], object]] = [self._tree_digest]
+        work.extend(functools.partial(self._toolchain, i) for i in todo.values())
+        in_parallel(work)
 
     def key(self, invocation: Invocation) -> str:
         from parity import __version__  # noqa: PLC0415

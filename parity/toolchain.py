@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from parity.background import in_parallel
 from parity.runner import RunRecord, run_command
 
 if TYPE_CHECKING:
@@ -47,8 +48,9 @@ def tool_versions(
 
     wanted = list(names)
     # Each probe is a process start (a rustup proxy takes ~40 ms): run them side by side.
-    with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
-        versions = dict(zip(wanted, pool.map(probe, wanted), strict=True))
+    versions = dict(
+        zip(wanted, in_parallel([functools.partial(probe, name) for name in wanted]), strict=True)
+    )
     versions["parity_python"] = platform.python_version()
     versions["platform"] = platform.platform()
     return versions
