@@ -2,9 +2,11 @@
 
 (c) runs `prove` twice on a warm copy of the example: the first run executes every command and fills
 the cache; the second must re-run nothing (it replays the first run's report). Three such pairs, the
-cache removed before each, and the best of each side. (d) builds a small repository whose CI job has eight pytest
-steps that each sleep, proves it as one shard and as four shards started at once (four CI runners
-simulated by four processes: sleeping needs no CPU), and compares the wall times of the two.
+cache removed before each, and the best of each side.
+
+(d) builds a small repository whose CI job has eight pytest steps that each sleep, proves it as one
+shard and as four shards started at once (four CI runners simulated by four processes: sleeping
+needs no CPU), and compares the wall times of the two.
 """
 
 from __future__ import annotations
