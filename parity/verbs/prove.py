@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from parity.prove import ProveOptions
+    from parity.reporters.outputs import ReportPaths
     from parity.repository import Repository
     from parity.shard import ShardSpec
 
@@ -169,8 +170,9 @@ _REPLAYED = (
 
 
 def _emit(
-    document: dict[str, Any], args: argparse.Namespace, console: Console, root: Path, paths: Any
+    document: dict[str, Any], args: argparse.Namespace, console: Console, root: Path, paths: ReportPaths
 ) -> None:
+    """stdout (text or JSON) and the report files, from the document: a replay and a run alike."""
     from parity.reporters.json_report import dumps  # noqa: PLC0415
     from parity.reporters.outputs import write_outputs  # noqa: PLC0415
     from parity.reporters.prove_console import print_prove  # noqa: PLC0415
