@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
@@ -202,8 +203,12 @@ def parse_evidence_cell(text: str) -> EvidenceCell:
     return EvidenceCell(refs=tuple(refs), missing=tuple(missing), prose=tuple(prose))
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_ci_cell(text: str) -> tuple[CiRef, ...]:
-    """Parse `` `wf.yml` (job `id`: `cmd` + `cmd`) `` refs, several per cell."""
+    """Parse `` `wf.yml` (job `id`: `cmd` + `cmd`) `` refs, several per cell.
+
+    Memoised: thousands of rows cite the same few CI cells, and the refs are immutable.
+    """
     refs: list[CiRef] = []
     for segment, _ in _segments(text):
         if not segment.strip():
