@@ -30,7 +30,9 @@ __all__ = [
     "cache_key",
     "cache_session",
     "log_dir_of",
+    "read_entry",
     "tree_digest",
+    "write_entry",
 ]
 
 CACHE_FORMAT = 1
@@ -137,17 +139,7 @@ class ResultCache:
         entry_path = self._entry(key)
         if not entry_path.exists():
             return None
-        try:
-            entry = json.loads(entry_path.read_text(encoding="utf-8"))
-            payload = entry["payload"]
-            checksum = hashlib.sha256(_canonical(payload)).hexdigest()
-            if entry.get("format") != CACHE_FORMAT or entry.get("key") != key or checksum != entry["sha256"]:
-                raise CacheEntryError(f"{entry_path}: checksum or format mismatch")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise CacheEntryError(f"{entry_path}: unreadable cache entry ({exc})") from None
-        if not isinstance(payload, dict):
-            raise CacheEntryError(f"{entry_path}: unreadable cache entry (payload is not an object)")
-        return payload
+        return read_entry(entry_path, key=key, fmt=CACHE_FORMAT)
 
     def _verified_log(self, key: str, log_sha256: str) -> str:
         if not log_sha256:
@@ -164,14 +156,7 @@ class ResultCache:
         entry_path = self._entry(key)
         if result.log_path and Path(result.log_path).is_file():
             _copy_atomic(Path(result.log_path), self._log(key, result.log_sha256))
-        payload = result.to_dict()
-        entry: dict[str, Any] = {
-            "format": CACHE_FORMAT,
-            "key": key,
-            "sha256": hashlib.sha256(_canonical(payload)).hexdigest(),
-            "payload": payload,
-        }
-        write_atomic(entry_path, json.dumps(entry, sort_keys=True))
+        write_entry(entry_path, key=key, fmt=CACHE_FORMAT, payload=result.to_dict())
         ignore = self.directory / ".gitignore"
         if not ignore.exists():
             write_atomic(ignore, "# created by parity: nothing here belongs in git\n*\n")
@@ -200,6 +185,27 @@ def _copy_atomic(source: Path, target: Path) -> None:
 
 def _canonical(payload: Any) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
+def write_entry(path: Path, *, key: str, fmt: int, payload: dict[str, Any]) -> None:
+    """A cache entry: the payload with its key, format and checksum, written atomically."""
+    entry = {"format": fmt, "key": key, "sha256": hashlib.sha256(_canonical(payload)).hexdigest()}
+    write_atomic(path, json.dumps({**entry, "payload": payload}, sort_keys=True))
+
+
+def read_entry(path: Path, *, key: str, fmt: int) -> dict[str, Any]:
+    """The payload of an intact entry; a torn, altered or foreign one raises CacheEntryError."""
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        payload = entry["payload"]
+        checksum = hashlib.sha256(_canonical(payload)).hexdigest()
+        if entry.get("format") != fmt or entry.get("key") != key or checksum != entry["sha256"]:
+            raise CacheEntryError(f"{path}: checksum or format mismatch")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CacheEntryError(f"{path}: unreadable cache entry ({exc})") from None
+    if not isinstance(payload, dict):
+        raise CacheEntryError(f"{path}: unreadable cache entry (payload is not an object)")
+    return payload
 
 
 class CacheSession:

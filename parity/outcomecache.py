@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from parity import __version__
-from parity.atomicfile import write_atomic
+from parity.cache import CacheEntryError, read_entry, write_entry
 from parity.plan import Invocation
 from parity.reporters.json_report import relative_path
 
@@ -34,7 +34,7 @@ _REUSABLE = ("ran", "cached")  # statuses whose results the result cache holds
 def outcome_key(tree: str, options: Mapping[str, Any]) -> str:
     """Everything the plan, the check and the verdicts are a function of, besides the command results."""
     blob = {"format": OUTCOME_FORMAT, "parity": __version__, "tree": tree, "options": dict(options)}
-    return hashlib.sha256(_canonical(blob)).hexdigest()
+    return hashlib.sha256(json.dumps(blob, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,8 +58,7 @@ class OutcomeCache:
             "document": document,
             "command_keys": {c["key"]: session.key(_invocation(c)) for c in commands},
         }
-        entry = {"format": OUTCOME_FORMAT, "key": key, "sha256": _checksum(payload), "payload": payload}
-        write_atomic(self._entry(key), json.dumps(entry, sort_keys=True))
+        write_entry(self._entry(key), key=key, fmt=OUTCOME_FORMAT, payload=payload)
         return True
 
     def replay(self, key: str, session: CacheSession) -> dict[str, Any] | None:
@@ -68,15 +67,11 @@ class OutcomeCache:
         if not entry_path.is_file():
             return None
         try:
-            entry = json.loads(entry_path.read_text(encoding="utf-8"))
-            payload = entry["payload"]
-            intact = entry.get("format") == OUTCOME_FORMAT and entry.get("key") == key
-            if not intact or _checksum(payload) != entry["sha256"]:
-                return None
+            payload = read_entry(entry_path, key=key, fmt=OUTCOME_FORMAT)
             document: dict[str, Any] = payload["document"]
             command_keys: dict[str, str] = payload["command_keys"]
             commands = document["commands"]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (CacheEntryError, KeyError, TypeError):
             return None  # torn or foreign: the run just happens the long way
         session.prime(_invocation(c) for c in commands)  # every toolchain probe at once
         moved: dict[str, str] = {}
@@ -109,11 +104,3 @@ def _invocation(command: Mapping[str, Any]) -> Invocation:
         step_line=command["step_line"],
         rows=tuple(command["rows"]),
     )
-
-
-def _checksum(payload: Any) -> str:
-    return hashlib.sha256(_canonical(payload)).hexdigest()
-
-
-def _canonical(payload: Any) -> bytes:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
