@@ -71,6 +71,10 @@ def temp_files(top: Path) -> list[str]:
     return sorted(p.relative_to(top).as_posix() for p in top.rglob(".*.tmp") if not _dead_writers_temp(p))
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Launcher:
     """Start parity with a token in its environment, so everything it spawns can be found again."""
 
@@ -86,6 +90,8 @@ class Launcher:
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            # A suite started in the background inherits SIGINT ignored: then no kill here is a Ctrl-C.
+            preexec_fn=_default_sigint,  # noqa: PLW1509 - the test process starts no threads
         )
 
     def run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -197,13 +203,21 @@ def test_prove_killed_anywhere_leaves_every_user_file_intact(built: Path, tmp_pa
     warm = launcher.run(*args)  # builds what the rows need; the kills then land in parity, not rustc
     assert warm.returncode == 0, warm.stderr.decode()
     before = snapshot(built)
-    started = time.monotonic()
-    assert launcher.run(*args).returncode == 0
-    span = time.monotonic() - started
+    # Half the kills land in a run of the command (--no-cache), half in a re-run that replays.
+    variants = [[*args, "--no-cache"], args]
+    spans = []
+    for variant in variants:
+        started = time.monotonic()
+        assert launcher.run(*variant).returncode == 0
+        spans.append(time.monotonic() - started)
+    points = [
+        (variants[number % 2], delay * spans[number % 2] / spans[0], sig)
+        for number, (delay, sig) in enumerate(kill_points(random.Random(SEED + 1), spans[0], PROVE_KILLS))
+    ]
     codes = set()
-    for index, (delay, sig) in enumerate(kill_points(random.Random(SEED + 1), span, PROVE_KILLS)):
+    for index, (variant, delay, sig) in enumerate(points):
         report = tmp_path / f"report-{index}.json"
-        process = launcher.start(*args, *(["--json", str(report)] if report_flag else []))
+        process = launcher.start(*variant, *(["--json", str(report)] if report_flag else []))
         err = launcher.kill_at(process, delay, sig)
         codes.add(process.returncode)
         assert process.returncode in KILLED, err.decode()
