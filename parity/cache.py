@@ -29,7 +29,6 @@ __all__ = [
     "ResultCache",
     "cache_key",
     "cache_session",
-    "log_dir_of",
     "read_entry",
     "tree_digest",
     "write_entry",
@@ -345,13 +344,8 @@ def _slot(invocation: Invocation) -> str:
     return "\0".join((invocation.kind, invocation.cwd, *selecting))
 
 
-def log_dir_of(repo: Repository, options: ProveOptions) -> Path:
-    """Where command logs go: `--log-dir`, else `.parity-cache/logs` in the repository."""
-    return options.log_dir or (repo.root / ".parity-cache" / "logs")
-
-
 def cache_session(repo: Repository, options: ProveOptions) -> CacheSession:
     """The result cache of this run: `--cache-dir`, else `.parity-cache` in the repository."""
     return CacheSession(
-        repo.root, options.cache_dir or repo.root / ".parity-cache", log_dir_of(repo, options)
+        repo.root, options.cache_dir or repo.root / ".parity-cache", options.logs_in(repo.root)
     )

@@ -8,9 +8,7 @@ import gc
 import importlib
 import pkgutil
 import sys
-import tempfile
-import traceback
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from parity import __version__
 from parity.errors import InputError, ParityError
@@ -19,21 +17,29 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from types import ModuleType
 
+    from rich.console import Console
+
 __all__ = ["EXIT_FINDINGS", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "main", "run"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 _NOT_VERBS = {"common"}
 
 
-def _verbs() -> dict[str, ModuleType]:
-    """Every module of parity.verbs is a verb; `verify_signoff` is spelled `verify-signoff`."""
+def _verbs(only: str | None = None) -> dict[str, ModuleType]:
+    """Every module of parity.verbs is a verb; `verify_signoff` is spelled `verify-signoff`.
+
+    With `only` naming a verb, just that one is imported: `parity prove` need not load ten others.
+    """
     import parity.verbs  # noqa: PLC0415
 
-    found = {}
-    for info in sorted(pkgutil.iter_modules(parity.verbs.__path__), key=lambda i: i.name):
-        if info.name not in _NOT_VERBS:
-            found[info.name.replace("_", "-")] = importlib.import_module(f"parity.verbs.{info.name}")
-    return found
+    names = {
+        info.name.replace("_", "-"): info.name
+        for info in sorted(pkgutil.iter_modules(parity.verbs.__path__), key=lambda i: i.name)
+        if info.name not in _NOT_VERBS
+    }
+    if only in names:
+        names = {only: names[only]}
+    return {verb: importlib.import_module(f"parity.verbs.{module}") for verb, module in names.items()}
 
 
 def _parser(verbs: dict[str, ModuleType]) -> argparse.ArgumentParser:
@@ -64,32 +70,59 @@ def _batch_gc() -> Iterator[None]:
         gc.set_threshold(*saved)
 
 
+class _DeferredConsole:
+    """rich's Console for stdout, made on first use.
+
+    Importing rich takes tens of milliseconds; `prove` would spend them before its first command
+    starts, and `prove --format json` never prints through this console at all.
+    """
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console  # noqa: PLC0415
+
+            self._console = Console(highlight=False)
+        return getattr(self._console, name)
+
+
+def _say(message: str) -> None:
+    """An error line on stderr (rich, as every other message, but never with markup)."""
+    from rich.console import Console  # noqa: PLC0415
+
+    Console(stderr=True, highlight=False).print(message, markup=False, soft_wrap=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        verbs = _verbs()
-        args = _parser(verbs).parse_args(argv)
-        from rich.console import Console  # noqa: PLC0415 - keep --help and --version fast
+        verbs = _verbs(arguments[0] if arguments else None)
+        args = _parser(verbs).parse_args(arguments)
     except KeyboardInterrupt:  # Ctrl-C while still starting up: no traceback either
         sys.stderr.write("parity: interrupted\n")
         return EXIT_INTERRUPTED
-    console = Console(highlight=False)
-    errors = Console(stderr=True, highlight=False)
+    console = cast("Console", _DeferredConsole())
     try:
         with _batch_gc():
             return int(verbs[args.verb].run(args, console))
     except InputError as exc:
-        errors.print(f"parity: error: {exc.render()}", markup=False, soft_wrap=True)
+        _say(f"parity: error: {exc.render()}")
         return EXIT_INPUT
     except ParityError as exc:
-        errors.print(f"parity: error: {exc}", markup=False, soft_wrap=True)
+        _say(f"parity: error: {exc}")
         return EXIT_INPUT
     except KeyboardInterrupt:
-        errors.print("parity: interrupted", markup=False)
+        _say("parity: interrupted")
         return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - the one place that turns a bug into a report
+        import tempfile  # noqa: PLC0415
+        import traceback  # noqa: PLC0415
+
         with tempfile.NamedTemporaryFile("w", prefix="parity-crash-", suffix=".log", delete=False) as log:
             traceback.print_exc(file=log)
-        errors.print(f"parity: internal error (a bug in parity); details in {log.name}", markup=False)
+        _say(f"parity: internal error (a bug in parity); details in {log.name}")
         return EXIT_INTERNAL
 
 

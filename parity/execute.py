@@ -6,10 +6,7 @@ import os
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from parity.cache import CacheSession, cache_session, log_dir_of
 from parity.errors import InputError
-from parity.junit import parse_junit
-from parity.libtest import LibtestParser
 from parity.model import Outcome
 from parity.results import CommandResult, CommandStatus
 from parity.runner import RunRecord, run_command
@@ -18,6 +15,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
+    from parity.cache import CacheSession
+    from parity.libtest import LibtestParser
     from parity.plan import Invocation, Plan
     from parity.prove import ProveOptions
     from parity.repository import Repository
@@ -61,7 +60,7 @@ def execute_plan(
     `cache` is the result cache to use (the caller's, or one made here when `options.cache`).
     """
     config = repo.config
-    log_dir = log_dir_of(repo, options)
+    log_dir = options.logs_in(repo.root)
     _prepare_log_dir(log_dir)
     timeout = options.timeout or config.prove.timeout_seconds
     retries = config.prove.retries if options.retries is None else options.retries
@@ -69,6 +68,8 @@ def execute_plan(
     setup_results: dict[str, CommandResult] = {}
     interrupted = False
     if cache is None and options.cache:
+        from parity.cache import cache_session  # noqa: PLC0415 - --no-cache loads no caching
+
         cache = cache_session(repo, options)
     primed = False
     for invocation in plan.invocations:
@@ -118,8 +119,6 @@ def execute_plan(
                     error=f"setup of job `{invocation.job}` failed: {setup_failure(setup)}",
                 )
                 continue
-            if on_event:
-                on_event("start", invocation, None)
             result = _run_one(
                 repo,
                 invocation,
@@ -129,6 +128,7 @@ def execute_plan(
                 on_line,
                 no_fail_fast=config.prove.cargo_no_fail_fast,
                 retries=retries,
+                on_start=_announcer(on_event, invocation),
             )
             results[invocation.key] = result
             if cache:
@@ -174,15 +174,16 @@ def _run_setups(
 ) -> CommandResult:
     last: CommandResult | None = None
     for invocation in setups:
-        if on_event:
-            on_event("start", invocation, None)
+        announce = _announcer(on_event, invocation)
         record = run(
             list(invocation.argv),
             cwd=repo.root / invocation.cwd,
             env=_env(invocation),
             log_path=log_dir / f"setup-{invocation.key}.log",
             timeout=timeout,
+            on_start=announce,
         )
+        announce()  # once only: here for a command that could not start
         last = _record_result(invocation, record)
         if on_event:
             on_event("done", invocation, last)
@@ -190,6 +191,25 @@ def _run_setups(
             return last
     assert last is not None  # noqa: S101 - a job only has setups when the list is non-empty
     return last
+
+
+def _announcer(
+    on_event: Callable[[str, Invocation, CommandResult | None], None] | None, invocation: Invocation
+) -> Callable[[], None]:
+    """The "start" event, sent once: by the runner as the process starts, else before its result.
+
+    Sent after the spawn, so what the display loads to show it (rich) loads while the command runs.
+    """
+    sent = False
+
+    def announce() -> None:
+        nonlocal sent
+        if not sent:
+            sent = True
+            if on_event is not None:
+                on_event("start", invocation, None)
+
+    return announce
 
 
 def _record_result(invocation: Invocation, record: RunRecord) -> CommandResult:
@@ -224,11 +244,25 @@ def _run_one(
     *,
     no_fail_fast: bool,
     retries: int,
+    on_start: Callable[[], None],
 ) -> CommandResult:
     log_path = log_dir / f"{invocation.key}.log"
     junit_path = log_dir / f"{invocation.key}.xml"
     junit_path.unlink(missing_ok=True)
-    parser = LibtestParser() if invocation.kind == "cargo" else None
+    parser: LibtestParser | None = None
+
+    def begin() -> None:
+        """The process runs: load the parser its output needs (the first line comes after this)."""
+        nonlocal parser
+        on_start()
+        if invocation.kind == "cargo":
+            from parity.libtest import LibtestParser  # noqa: PLC0415
+
+            parser = LibtestParser()
+        elif invocation.kind == "pytest":
+            from parity.junit import junit_types  # noqa: PLC0415
+
+            junit_types()
 
     def feed(line: str) -> None:
         if parser is not None:
@@ -244,7 +278,9 @@ def _run_one(
         log_path=log_path,
         timeout=timeout,
         on_line=feed,
+        on_start=begin,
     )
+    on_start()  # once only: here for a command that could not start
     base = _record_result(invocation, record)
     if base.status is CommandStatus.ERROR:
         return base
@@ -258,7 +294,10 @@ def _run_one(
             )
         result = _with(base, libtest=libtest)
         if retries and any(r.outcome is Outcome.FAILED for r in libtest.results):
-            result = _retry_cargo(repo, invocation, result, log_dir, timeout, run, retries, no_fail_fast)
+            from parity.retries import retry_cargo  # noqa: PLC0415
+
+            rerun = _Rerun(repo, invocation, log_dir, timeout, run)
+            result = retry_cargo(result, rerun, retries, no_fail_fast=no_fail_fast)
         return result
     if invocation.kind == "pytest":
         if not junit_path.is_file():
@@ -267,64 +306,19 @@ def _run_one(
                 f"pytest wrote no JUnit report (exit {record.exit_code}); last output: "
                 f"{record.last_line!r} (is pytest installed for this Python?)",
             )
+        from parity.junit import parse_junit  # noqa: PLC0415 - loaded by begin()
+
         try:
             junit = parse_junit(junit_path)
         except InputError as exc:
             return _error(base, exc.render())
         result = _with(base, junit=junit)
         if retries and any(r.outcome is Outcome.FAILED for r in junit.results):
-            result = _retry_pytest(repo, invocation, result, log_dir, timeout, run, retries)
+            from parity.retries import retry_pytest  # noqa: PLC0415
+
+            result = retry_pytest(result, _Rerun(repo, invocation, log_dir, timeout, run), retries)
         return result
     return base
-
-
-def pytest_case(classname: str, name: str) -> str:
-    """How a pytest case is named in `CommandResult.retried`/`flaky` (JUnit classname and name)."""
-    return f"junit:{classname}::{name}"
-
-
-def _retry_pytest(
-    repo: Repository,
-    invocation: Invocation,
-    result: CommandResult,
-    log_dir: Path,
-    timeout: float,
-    run: Callable[..., RunRecord],
-    retries: int,
-) -> CommandResult:
-    """Re-run only the failed cases with pytest's own `--last-failed`, under the step's exact selection.
-
-    `--lf` reads the failures the first run recorded in pytest's cache, so the same argv (paths, -k, -m)
-    re-selects exactly those node ids; a case that then passes is flaky, not proven.
-    """
-    assert result.junit is not None  # noqa: S101
-    failing = sorted(
-        {pytest_case(r.classname, r.name) for r in result.junit.results if r.outcome is Outcome.FAILED}
-    )
-    flaky: set[str] = set()
-    remaining = set(failing)
-    for attempt in range(1, retries + 1):
-        if not remaining:
-            break
-        junit_path = log_dir / f"{invocation.key}.retry{attempt}.xml"
-        junit_path.unlink(missing_ok=True)
-        argv = [*run_argv(invocation, no_fail_fast=False, junit_path=junit_path), "--last-failed"]
-        run(
-            argv,
-            cwd=repo.root / invocation.cwd,
-            env=_env(invocation),
-            log_path=log_dir / f"{invocation.key}.retry{attempt}.log",
-            timeout=timeout,
-        )
-        try:
-            again = parse_junit(junit_path)
-        except InputError:
-            break
-        passed = {pytest_case(r.classname, r.name) for r in again.results if r.outcome is Outcome.PASSED}
-        still = {pytest_case(r.classname, r.name) for r in again.results if r.outcome is Outcome.FAILED}
-        flaky |= passed & remaining
-        remaining = (remaining - passed) | (still & remaining)
-    return _with(result, retried=tuple(failing), flaky=tuple(sorted(flaky)))
 
 
 def _with(result: CommandResult, **changes: object) -> CommandResult:
@@ -335,39 +329,34 @@ def _error(result: CommandResult, message: str) -> CommandResult:
     return _with(result, status=CommandStatus.ERROR, error=message)
 
 
-def _retry_cargo(
-    repo: Repository,
-    invocation: Invocation,
-    result: CommandResult,
-    log_dir: Path,
-    timeout: float,
-    run: Callable[..., RunRecord],
-    retries: int,
-    no_fail_fast: bool,
-) -> CommandResult:
-    """Re-run only the failed tests, by exact name; a test that then passes is flaky, not proven."""
-    assert result.libtest is not None  # noqa: S101
-    failing = sorted({r.name for r in result.libtest.results if r.outcome is Outcome.FAILED})
-    flaky: set[str] = set()
-    remaining = list(failing)
-    for attempt in range(1, retries + 1):
-        if not remaining:
-            break
-        argv = run_argv(invocation, no_fail_fast=no_fail_fast, junit_path=None)
-        if "--" not in argv:
-            argv.append("--")
-        argv.extend(["--exact", *remaining])
-        parser = LibtestParser()
-        run(
+class _Rerun:
+    """Runs an invocation again, with other flags, exactly as the first time (cwd, env, timeout)."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        invocation: Invocation,
+        log_dir: Path,
+        timeout: float,
+        run: Callable[..., RunRecord],
+    ) -> None:
+        self.invocation = invocation
+        self.log_dir = log_dir
+        self._cwd = repo.root / invocation.cwd
+        self._timeout = timeout
+        self._run = run
+
+    def argv(self, *, no_fail_fast: bool, junit_path: Path | None) -> list[str]:
+        return run_argv(self.invocation, no_fail_fast=no_fail_fast, junit_path=junit_path)
+
+    def __call__(
+        self, argv: list[str], log_name: str, on_line: Callable[[str], None] | None = None
+    ) -> RunRecord:
+        return self._run(
             argv,
-            cwd=repo.root / invocation.cwd,
-            env=_env(invocation),
-            log_path=log_dir / f"{invocation.key}.retry{attempt}.log",
-            timeout=timeout,
-            on_line=parser.feed_line,
+            cwd=self._cwd,
+            env=_env(self.invocation),
+            log_path=self.log_dir / log_name,
+            timeout=self._timeout,
+            on_line=on_line,
         )
-        again = parser.finish()
-        passed = {r.name for r in again.results if r.outcome is Outcome.PASSED}
-        flaky |= passed & set(remaining)
-        remaining = [name for name in remaining if name not in passed]
-    return _with(result, retried=tuple(failing), flaky=tuple(sorted(flaky)))

@@ -37,6 +37,7 @@ __all__ = [
     "JunitResult",
     "JunitRun",
     "JunitSuite",
+    "junit_types",
     "parse_junit",
     "parse_junit_bytes",
 ]
@@ -247,8 +248,11 @@ def _refuse_dtd(path: Path, data: bytes) -> None:
 
 
 @functools.cache
-def _junit_types() -> tuple[Any, Any, Any]:
-    """junitparser's xunit2 classes, taught the attributes pytest and nextest add."""
+def junit_types() -> tuple[Any, Any, Any]:
+    """junitparser's xunit2 classes, taught the attributes pytest and nextest add.
+
+    Loaded once, on first use; `prove` asks for them while pytest runs, not after.
+    """
     from junitparser import junitparser as jp  # noqa: PLC0415 - keep CLI startup fast (STYLE 7)
     from junitparser import xunit2  # noqa: PLC0415
 
@@ -267,7 +271,7 @@ def _junit_types() -> tuple[Any, Any, Any]:
 
 
 def _convert(path: Path, root: ET.Element) -> JunitRun:
-    xml_type, _, case_type = _junit_types()
+    xml_type, _, case_type = junit_types()
     suites: list[JunitSuite] = []
     results: list[JunitResult] = []
 

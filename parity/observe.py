@@ -154,7 +154,7 @@ def _observe_python(
                     f"{file}::{'::'.join([*parts[:-1], case_name])}",
                     worst.outcome,
                     detail,
-                    f"junit:{case_class}::{case_name}",  # execute.pytest_case: how retries name it
+                    f"junit:{case_class}::{case_name}",  # retries.pytest_case: how retries name it
                 )
             )
     return found

@@ -46,6 +46,10 @@ class ProveOptions:
     shard: ShardSpec | None = None
     durations: dict[str, float] = field(default_factory=dict)  # invocation key -> seconds, for sharding
 
+    def logs_in(self, root: Path) -> Path:
+        """Where command logs go: `--log-dir`, else `.parity-cache/logs` in the repository at `root`."""
+        return self.log_dir or (root / ".parity-cache" / "logs")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProveReport:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import selectors
 import shutil
@@ -21,6 +20,7 @@ __all__ = ["RunRecord", "run_command"]
 
 MAX_LINE = 1 << 20  # a "line" longer than this is handed on in pieces: memory stays bounded
 EOF_GRACE = 5.0  # seconds to wait for grandchildren holding the pipe after the command exits
+_EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # sha256(b"")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,8 +74,13 @@ def run_command(
     log_path: Path,
     timeout: float,
     on_line: Callable[[str], None] | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> RunRecord:
-    """Spawn `argv` in `cwd`, write stdout+stderr (merged, in order) to `log_path` as it arrives."""
+    """Spawn `argv` in `cwd`, write stdout+stderr (merged, in order) to `log_path` as it arrives.
+
+    `on_start` is called once the process is running (not when it cannot start): whatever the caller
+    does there (announce it, load what it needs afterwards) overlaps with the command.
+    """
     started = time.monotonic()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     executable = shutil.which(argv[0], path=env.get("PATH")) if argv else None
@@ -92,6 +97,7 @@ def run_command(
             log_path=log_path,
             timeout=timeout,
             on_line=on_line,
+            on_start=on_start,
             started=started,
         )
     finally:
@@ -112,9 +118,9 @@ def _run(
     log_path: Path,
     timeout: float,
     on_line: Callable[[str], None] | None,
+    on_start: Callable[[], None] | None,
     started: float,
 ) -> RunRecord:
-    digest = hashlib.sha256()
     size = 0
     last = ""
     with partial.open("wb") as log:
@@ -126,7 +132,7 @@ def _run(
                 exit_code=None,
                 duration=0.0,
                 log_path=str(log_path),
-                log_sha256=digest.hexdigest(),
+                log_sha256=_EMPTY_SHA256,
                 log_bytes=0,
                 start_error=message,
             )
@@ -148,11 +154,15 @@ def _run(
                 exit_code=None,
                 duration=0.0,
                 log_path=str(log_path),
-                log_sha256=digest.hexdigest(),
+                log_sha256=_EMPTY_SHA256,
                 log_bytes=0,
                 start_error=f"cannot start `{argv[0]}`: {exc.strerror or exc}",
             )
         assert process.stdout is not None  # noqa: S101 - we asked for a pipe
+        # Loading OpenSSL's hashes takes milliseconds: the command is already running meanwhile.
+        import hashlib  # noqa: PLC0415
+
+        digest = hashlib.sha256()
         timed_out = False
         interrupted = False
         pending = b""
@@ -160,6 +170,8 @@ def _run(
         selector = selectors.DefaultSelector()
         selector.register(process.stdout, selectors.EVENT_READ)
         try:
+            if on_start is not None:
+                on_start()
             while True:
                 now = time.monotonic()
                 if now - started > timeout and not timed_out:

@@ -235,7 +235,7 @@ def test_prove_killed_anywhere_leaves_every_user_file_intact(built: Path, tmp_pa
 def test_ctrl_c_while_parity_loads_its_verbs_is_a_clean_interrupt(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def interrupted() -> dict[str, object]:
+    def interrupted(*_: object) -> dict[str, object]:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "_verbs", interrupted)

@@ -49,8 +49,11 @@ class Recorder:
         log_path: Path,
         timeout: float,
         on_line: Callable[[str], None] | None = None,
+        on_start: Callable[[], None] | None = None,
     ) -> RunRecord:
         del env, timeout, on_line
+        if on_start is not None:
+            on_start()
         self.calls.append((tuple(argv), os.path.relpath(cwd, self.root)))
         return RunRecord(
             argv=tuple(argv),

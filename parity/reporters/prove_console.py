@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from parity.model import Verdict
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from rich.console import Console
     from rich.text import Text
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from parity.plan import Invocation, Plan
     from parity.results import CommandResult
 
-__all__ = ["LiveView", "print_plan", "print_prove"]
+__all__ = ["LiveView", "print_plan", "print_prove", "stderr_console"]
 
 VERDICT_STYLE = {
     Verdict.PROVEN: "bold green",
@@ -134,6 +134,13 @@ def print_prove(console: Console, document: dict[str, Any], repo_label: str) -> 
     console.print(text, soft_wrap=True)
 
 
+def stderr_console() -> Console:
+    """The console for progress (stderr, so that stdout stays the report)."""
+    from rich.console import Console  # noqa: PLC0415 - made on first use (LiveView)
+
+    return Console(stderr=True, highlight=False)
+
+
 def _plain(text: str) -> Text:
     from rich.text import Text  # noqa: PLC0415
 
@@ -141,26 +148,50 @@ def _plain(text: str) -> Text:
 
 
 class LiveView:
-    """A one-line status per running command (only on a terminal); `--verbose` streams output instead."""
+    """A one-line status per running command (only on a terminal); `--verbose` streams output instead.
 
-    def __init__(self, console: Console, *, verbose: bool) -> None:
-        self.console = console
+    The console is made on first use, which is the first command's "start": importing rich then
+    overlaps with that command instead of delaying it.
+    """
+
+    def __init__(self, make_console: Callable[[], Console], *, verbose: bool) -> None:
+        self._make_console = make_console
+        self._console: Console | None = None
         self.verbose = verbose
         self.current = ""
         self.last_line = ""
         self.started = time.monotonic()
-        self.live: object | None = None
+        self.live: Any = None
+        self._in_session = False
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            self._console = self._make_console()
+            if self._in_session and not self._streams:
+                from rich.live import Live  # noqa: PLC0415
+
+                self.live = Live(
+                    get_renderable=self.render, console=self._console, refresh_per_second=4, transient=True
+                )
+                self.live.start()
+        return self._console
+
+    @property
+    def _streams(self) -> bool:
+        """Print each event and line (verbose, or not a terminal) instead of a live status line."""
+        return self.verbose or not self.console.is_terminal
 
     def event(self, kind: str, invocation: Invocation, result: CommandResult | None) -> None:
-        if kind == "cached" and (self.verbose or not self.console.is_terminal):
+        if kind == "cached" and self._streams:
             self.console.print(_plain(f"$ {invocation.display}"), style="bold", soft_wrap=True)
         if kind == "start":
             self.current = invocation.display
             self.started = time.monotonic()
             self.last_line = ""
-            if self.verbose or not self.console.is_terminal:
+            if self._streams:
                 self.console.print(_plain(f"$ {invocation.display}"), style="bold", soft_wrap=True)
-        elif result is not None and (self.verbose or not self.console.is_terminal):
+        elif result is not None and self._streams:
             self.console.print(
                 _plain(
                     f"  -> {result.status.value}, exit {result.exit_code}, "
@@ -171,7 +202,7 @@ class LiveView:
 
     def replayed(self, commands: list[dict[str, Any]]) -> None:
         """What a run that takes every command from the cache says, for a replayed report."""
-        if not (self.verbose or not self.console.is_terminal):
+        if not self._streams:
             return
         for command in commands:
             self.console.print(_plain(f"$ {command['display']}"), style="bold", soft_wrap=True)
@@ -198,11 +229,12 @@ class LiveView:
 
     @contextmanager
     def session(self) -> Iterator[None]:
-        """Live refresh on a terminal; nothing otherwise."""
-        if self.verbose or not self.console.is_terminal:
+        """Live refresh on a terminal (from the first event on); nothing otherwise."""
+        self._in_session = True
+        try:
             yield
-            return
-        from rich.live import Live  # noqa: PLC0415
-
-        with Live(get_renderable=self.render, console=self.console, refresh_per_second=4, transient=True):
-            yield
+        finally:
+            self._in_session = False
+            if self.live is not None:
+                self.live.stop()
+                self.live = None

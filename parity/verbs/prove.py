@@ -96,12 +96,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from rich.console import Console  # noqa: PLC0415
-
-    from parity.cache import cache_session  # noqa: PLC0415
-    from parity.outcomecache import OutcomeCache, outcome_key  # noqa: PLC0415
     from parity.prove import ProveOptions, prepare, prove  # noqa: PLC0415
-    from parity.reporters.prove_console import LiveView, print_plan  # noqa: PLC0415
+    from parity.reporters.prove_console import LiveView, print_plan, stderr_console  # noqa: PLC0415
 
     paths = report_paths(args)  # refuse bad report paths before minutes of builds, not after
     repo = open_repository(args.repo)
@@ -125,13 +121,18 @@ def run(args: argparse.Namespace, console: Console) -> int:
         _, _, plan = prepare(repo, options)
         print_plan(console, plan)
         return 0
-    view = LiveView(Console(stderr=True, highlight=False), verbose=args.verbose)
+    view = LiveView(stderr_console, verbose=args.verbose)
     started = time.monotonic()
-    session = cache_session(repo, options) if options.cache else None
-    if session is not None:
+    session = None
+    if options.cache:  # (--no-cache, as CI gates run, loads none of the caching)
+        from parity.cache import cache_session  # noqa: PLC0415
+
+        session = cache_session(repo, options)
         session.prefetch()  # the last run's toolchain probes start now, alongside hashing the tree
     outcomes = None
     if session is not None and not args.shard:
+        from parity.outcomecache import OutcomeCache, outcome_key  # noqa: PLC0415
+
         outcomes = OutcomeCache(directory=session.cache.directory, root=repo.root)
         outcome = outcome_key(session.tree(), _outcome_options(options))
         replayed = outcomes.replay(outcome, session)

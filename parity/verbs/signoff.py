@@ -55,10 +55,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from rich.console import Console  # noqa: PLC0415
-
     from parity.reporters.json_report import dumps  # noqa: PLC0415
-    from parity.reporters.prove_console import LiveView  # noqa: PLC0415
+    from parity.reporters.prove_console import LiveView, stderr_console  # noqa: PLC0415
     from parity.signoff import SignoffOptions, sign_off  # noqa: PLC0415
 
     repo = open_repository(args.repo)
@@ -69,7 +67,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         accept=tuple(args.accept_regression),
         previous=args.previous,
     )
-    view = LiveView(Console(stderr=True, highlight=False), verbose=args.verbose)
+    view = LiveView(stderr_console, verbose=args.verbose)
     with view.session():
         result = sign_off(repo, options, on_event=view.event, on_line=view.line)
     if args.format == "json":
