@@ -6,13 +6,17 @@ Python, so on a large matrix the check's seconds come off the wall time instead 
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import threading
 from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
-__all__ = ["Background", "in_parallel"]
+__all__ = ["Background", "in_parallel", "yielding_often"]
+
+SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
 
 T = TypeVar("T")
 
@@ -62,3 +66,19 @@ def in_parallel(work: Sequence[Callable[[], T]]) -> list[T]:
     """
     tasks = [Background(item, name=f"parity-parallel-{number}") for number, item in enumerate(work)]
     return [task.result() for task in tasks]
+
+
+@contextlib.contextmanager
+def yielding_often() -> Iterator[None]:
+    """Hand the GIL over ten times as often while background work runs.
+
+    The main thread reads each command's output as it arrives and parses it (libtest lines). With
+    CPython's 5 ms switch interval, every read behind a busy check thread could wait that long, and
+    a command that prints a line per test finished measurably later than when run directly.
+    """
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(min(saved, SWITCH_INTERVAL))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(saved)

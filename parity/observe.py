@@ -6,6 +6,7 @@ cites thousands of tests, so each run is indexed once (by test name, by JUnit cl
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections import defaultdict
 from typing import TYPE_CHECKING, cast
@@ -30,24 +31,46 @@ def observe(
     """(name, outcome, detail) for every observed result of the cited test(s), and whether its binary ran."""
     if cited.ref.language is Language.RUST and result.libtest is not None:
         run = result.libtest
-        by_name = indexes.get(id(run))
-        if by_name is None:
-            by_name = indexes[id(run)] = _by_name(run)
-        return _observe_rust(run, cited, cast("dict[str, list[TestResult]]", by_name))
+        index = indexes.get(id(run))
+        if index is None:
+            index = indexes[id(run)] = _RunIndex(run)
+        return _observe_rust(run, cited, cast("_RunIndex", index))
     if cited.ref.language is Language.PYTHON and result.junit is not None:
         junit = result.junit
         by_class = indexes.get(id(junit))
         if by_class is None:
             by_class = indexes[id(junit)] = _by_class(junit)
-        return _observe_python(cited, rootdir, cast("_CasesByClass", by_class)), True
+        module = _module_of(cited.ref.path, rootdir)
+        return _observe_python(cited, module, cast("_CasesByClass", by_class)), True
     return None
 
 
-def _by_name(run: LibtestRun) -> dict[str, list[TestResult]]:
-    found: dict[str, list[TestResult]] = defaultdict(list)
-    for result in run.results:
-        found[result.name].append(result)
-    return found
+class _RunIndex:
+    """One libtest run's results by test name, and which crate targets' binaries ran in it."""
+
+    def __init__(self, run: LibtestRun) -> None:
+        self.run = run
+        self.by_name: dict[str, list[TestResult]] = defaultdict(list)
+        for result in run.results:
+            self.by_name[result.name].append(result)
+        self._ran: dict[tuple[int, bool], bool] = {}
+
+    def ran(self, crate: CrateTarget, *, doctest: bool) -> bool:
+        """Did a binary of `crate` (its doc-tests, with `doctest`) run? Asked once per cited test."""
+        key = (id(crate), doctest)  # crate targets live as long as the check that made them
+        found = self._ran.get(key)
+        if found is None:
+            found = self._ran[key] = any(
+                _is_binary_of(s.binary, crate, doctest=doctest) for s in self.run.binaries
+            )
+        return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _module_of(file: str, rootdir: str) -> str:
+    """The dotted module pytest names a test file's cases by (JUnit classname), from its rootdir."""
+    rel = posixpath.relpath(file, rootdir or ".") if rootdir else file
+    return rel.removesuffix(".py").replace("/", ".")
 
 
 _CasesByClass = dict[str, list[tuple[str, list["JunitResult"]]]]
@@ -65,21 +88,17 @@ def _by_class(run: JunitRun) -> _CasesByClass:
 
 
 def _observe_rust(
-    run: LibtestRun, cited: CitedTest, by_name: dict[str, list[TestResult]]
+    run: LibtestRun, cited: CitedTest, index: _RunIndex
 ) -> tuple[list[tuple[str, Outcome, str, str]], bool]:
     crate = cited.crate
     found: list[tuple[str, Outcome, str, str]] = []
-    binary_ran = False
-    for summary in run.binaries:
-        if crate is None or not _is_binary_of(summary.binary, crate, doctest=False):
-            continue
-        binary_ran = True
-    doc_ran = any(crate is not None and _is_binary_of(s.binary, crate, doctest=True) for s in run.binaries)
     for item in cited.items:
-        for result in _rust_results(run, crate, item, by_name):
+        for result in _rust_results(run, crate, item, index.by_name):
             found.append((result.name, result.outcome, _detail(result), result.name))
+    if crate is None:
+        return found, False
     only_docs = all(i.is_doctest for i in cited.items)
-    return found, doc_ran if only_docs else binary_ran
+    return found, index.ran(crate, doctest=only_docs)
 
 
 def _detail(result: TestResult) -> str:
@@ -134,11 +153,9 @@ def _rust_results(
 
 
 def _observe_python(
-    cited: CitedTest, rootdir: str, by_class: _CasesByClass
+    cited: CitedTest, module: str, by_class: _CasesByClass
 ) -> list[tuple[str, Outcome, str, str]]:
     file = cited.ref.path
-    rel = posixpath.relpath(file, rootdir or ".") if rootdir else file
-    module = rel.removesuffix(".py").replace("/", ".")
     found: list[tuple[str, Outcome, str, str]] = []
     for item in cited.items:
         parts = item.full_name.split("::")

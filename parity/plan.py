@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shlex
@@ -72,7 +73,13 @@ class Plan:
     setup_errors: dict[str, str] = field(default_factory=dict)  # job id -> why its setup is unusable
 
 
-def invocation_key(argv: Sequence[str], cwd: str, env: Sequence[tuple[str, str]]) -> str:
+Argv = tuple[str, ...]
+Env = tuple[tuple[str, str], ...]  # sorted (name, value) pairs
+
+
+@functools.lru_cache(maxsize=4096)
+def invocation_key(argv: Argv, cwd: str, env: Env) -> str:
+    """A short stable id of what runs: the same for every row citing it, in every run (logs, cache)."""
     blob = json.dumps([list(argv), cwd, [list(e) for e in env]], separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -170,7 +177,9 @@ def build_plan(
     `cwd_refusal` says why a working directory may not be used ("" if it may): the caller knows the
     file system, this module does not.
     """
-    by_key: dict[str, Invocation] = {}
+    # (argv, cwd, env) -> the last command citing it (whose step the invocation names), whether it
+    # runs under a shell, and the lines of every row citing it
+    distinct: dict[tuple[Argv, str, Env], tuple[CitedCommand, bool, set[int]]] = {}
     refused: list[tuple[CitedCommand, str]] = []
     jobs: dict[str, str] = {}  # job -> workflow
     for item in rows:
@@ -182,23 +191,26 @@ def build_plan(
                 refused.append((cited, reason))
                 continue
             argv, cwd, env, shell = _argv_of(cited, config)
-            kind = "shell" if shell else (command_kind(argv) or "other")
-            key = invocation_key(argv, cwd, env)
-            existing = by_key.get(key)
-            rows_so_far = existing.rows if existing else ()
-            by_key[key] = Invocation(
-                key=key,
-                argv=argv,
-                cwd=cwd,
-                env=env,
-                kind=kind,
-                workflow=cited.workflow,
-                job=cited.job,
-                step_line=cited.command.line if cited.command else 0,
-                shell=shell,
-                rows=tuple(sorted({*rows_so_far, item.row.line})),
-            )
+            seen = distinct.get((argv, cwd, env))
+            lines = seen[2] if seen else set()
+            lines.add(item.row.line)
+            distinct[(argv, cwd, env)] = (cited, shell, lines)
             jobs[cited.job] = cited.workflow
+    by_key: dict[str, Invocation] = {}
+    for (argv, cwd, env), (cited, shell, lines) in distinct.items():
+        key = invocation_key(argv, cwd, env)
+        by_key[key] = Invocation(
+            key=key,
+            argv=argv,
+            cwd=cwd,
+            env=env,
+            kind="shell" if shell else (command_kind(argv) or "other"),
+            workflow=cited.workflow,
+            job=cited.job,
+            step_line=cited.command.line if cited.command else 0,
+            shell=shell,
+            rows=tuple(sorted(lines)),
+        )
     last_lines: dict[str, int] = {}
     for invocation in by_key.values():
         last_lines[invocation.job] = max(last_lines.get(invocation.job, 0), invocation.step_line)
@@ -241,7 +253,7 @@ def _setups(
             env = tuple(sorted(workflows[workflow_path].effective_env(job, step).items()))
             found.append(
                 Invocation(
-                    key=invocation_key(command.argv or (), command.cwd, env),
+                    key=invocation_key(tuple(command.argv or ()), command.cwd, env),
                     argv=tuple(command.argv or ()),
                     cwd=command.cwd,
                     env=env,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path  # noqa: TC003 - used at runtime by dataclass fields
 from typing import TYPE_CHECKING, TypeVar
 
-from parity.background import Background
+from parity.background import Background, yielding_often
 from parity.errors import InputError
 from parity.plan import Plan, build_plan, filter_rows, key_of
 from parity.results import CommandResult, CommandStatus
@@ -133,7 +133,8 @@ def prove(
     plan = plan_commands(repo, options)
 
     def check_and_load() -> tuple[CheckReport, list[ResolvedRow], Plan]:
-        prepared = prepare(repo, options)
+        with yielding_often():
+            prepared = prepare(repo, options)
         for module in ("parity.verdicts", *preload):
             importlib.import_module(module)
         return prepared
