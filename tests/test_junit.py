@@ -55,6 +55,27 @@ def test_golden(case: str) -> None:
     assert got == json.loads(expected.read_text(encoding="utf-8"))
 
 
+def test_childless_cases_read_directly_equal_the_full_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_childless` is a shortcut for `_result`: on every recorded file, both read the same."""
+    read = {}
+    for case in CASES:
+        try:
+            read[case] = junit.parse_junit(DATA / case)
+        except InputError:
+            continue  # refused before any case is read
+    _, _, case_type = junit.junit_types()
+    shortcuts = []
+
+    def full(suite: str, element: object) -> junit.JunitResult:
+        shortcuts.append(element)
+        return junit._result(suite, case_type.fromelem(element))
+
+    monkeypatch.setattr(junit, "_childless", full)
+    for case, fast in read.items():
+        assert junit.parse_junit(DATA / case) == fast, case
+    assert len(shortcuts) == 29  # the recorded files' passed cases without output
+
+
 # -- pytest ---------------------------------------------------------------------------------
 
 

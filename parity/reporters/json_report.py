@@ -217,6 +217,10 @@ def prove_document(report: ProveReport, *, root: Path | None = None) -> dict[str
     keys = [(r.path, r.line, r.section, r.capability) for r in report.rows]
     attached, others = attach_findings(keys, report.check.findings)
     others = [f for f in others if (f.location.path, f.location.line or 0) not in resolved]  # --row
+    commands_of: dict[int, list[str]] = {}  # row line -> keys of the invocations it cites
+    for invocation in report.plan.invocations:
+        for line in invocation.rows:
+            commands_of.setdefault(line, []).append(invocation.key)
     rows = []
     for index, row in enumerate(report.rows):
         entry = row_dict(row, root=root, for_signoff=report.for_signoff)
@@ -224,7 +228,7 @@ def prove_document(report: ProveReport, *, root: Path | None = None) -> dict[str
         item = resolved.get((row.path, row.line))
         entry["findings"] = [finding_dict(f) for f in findings]
         entry["refs"] = refs_of(item, findings) if item is not None else []
-        entry["commands"] = [i.key for i in report.plan.invocations if row.line in i.rows]
+        entry["commands"] = list(commands_of.get(row.line, ()))
         rows.append(entry)
     return {
         "schema_version": SCHEMA_VERSION,
