@@ -251,22 +251,28 @@ def _run_one(
     junit_path.unlink(missing_ok=True)
     parser: LibtestParser | None = None
 
-    def begin() -> None:
-        """The process runs: load the parser its output needs (the first line comes after this)."""
+    def libtest_parser() -> LibtestParser:
+        """The cargo output's parser, made when first needed (a runner may skip `on_start`)."""
         nonlocal parser
-        on_start()
-        if invocation.kind == "cargo":
+        if parser is None:
             from parity.libtest import LibtestParser  # noqa: PLC0415
 
             parser = LibtestParser()
+        return parser
+
+    def begin() -> None:
+        """The process runs: load what its output needs meanwhile (the first line comes after this)."""
+        on_start()
+        if invocation.kind == "cargo":
+            libtest_parser()
         elif invocation.kind == "pytest":
             from parity.junit import junit_types  # noqa: PLC0415
 
             junit_types()
 
     def feed(line: str) -> None:
-        if parser is not None:
-            parser.feed_line(line)
+        if invocation.kind == "cargo":
+            libtest_parser().feed_line(line)
         if on_line is not None:
             on_line(line)
 
@@ -284,8 +290,8 @@ def _run_one(
     base = _record_result(invocation, record)
     if base.status is CommandStatus.ERROR:
         return base
-    if parser is not None:
-        libtest = parser.finish()
+    if invocation.kind == "cargo":
+        libtest = libtest_parser().finish()
         if libtest.toolchain_error is not None:
             return _error(
                 base,
